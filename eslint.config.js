@@ -1,0 +1,65 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/bench/**/*.mjs', '.ci/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      'import-x/no-cycle': 'error',
+      // Boundaries from DESIGN.md: dockerode and tar-fs stay inside src/docker; Ink stays inside src/ui;
+      // policy and profile code is pure and never touches the engine or the terminal.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs', 'tar-stream'], message: 'Only src/docker may import the engine SDK.' },
+            { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/docker/**', 'test/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src/ui/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['dockerode', 'tar-fs', 'tar-stream'], message: 'UI sees session events only.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/policy/**', 'src/profile/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'], message: 'Policy code is pure.' },
+            { group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'], message: 'Imports flow one way.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,34 @@
+import type { ProfileFile } from './schema.js';
+
+/** The Claude Code version a profile gets when no layer pins one. Bumped deliberately, never "latest". */
+export const DEFAULT_CLAUDE_CODE_VERSION = '2.1.332';
+
+/**
+ * What a profile gets for any field no layer sets. Why these values: every default is the secure
+ * choice (locks on, bypass disabled, egress enforced, nothing from the host), so an empty profile is a
+ * locked-down profile and a tier has to say so explicitly to relax anything.
+ */
+export const PROFILE_DEFAULTS = {
+  isolation: 'standard',
+  permissions: { defaultMode: 'default', disableBypassPermissionsMode: true, deny: [], ask: [], allow: [] },
+  locks: {
+    allowManagedPermissionRulesOnly: true,
+    allowManagedHooksOnly: true,
+    allowManagedMcpServersOnly: true,
+    disableSideloadFlags: true,
+    strictKnownMarketplaces: [],
+    allowedHttpHookUrls: [],
+    httpHookAllowedEnvVars: [],
+  },
+  mcp: { servers: {}, denied: [] },
+  paths: { secrets: [], protected: [] },
+  bash: { families: [] },
+  egress: { mode: 'enforce', allow: [], deny: [], ports: [443, 80], allowCidrs: [] },
+  resources: { memory: '4g', cpus: 2, pids: 512, tmpSize: '1g' },
+  credentials: { model: { source: 'env', env: 'ANTHROPIC_API_KEY' }, passEnv: [], ttlMinutes: 60 },
+  telemetry: { protocol: 'http/protobuf', logToolDetails: false, logUserPrompts: false },
+  image: { claudeCodeVersion: DEFAULT_CLAUDE_CODE_VERSION, packages: [] },
+  tls: {},
+  mounts: [],
+  exceptions: [],
+} as const satisfies Omit<Required<ProfileFile>, 'name' | 'description' | 'extends'>;

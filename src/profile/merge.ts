@@ -1,0 +1,207 @@
+import type { BashFamilyT, ProfileFile } from './schema.js';
+import { error, type RawIssue } from './raw-issue.js';
+import { renderFound } from './issues.js';
+
+/**
+ * `extends` merge rules (documented in profiles/README.md):
+ * - Scalars: the child wins, except security switches that may only be turned on (locks,
+ *   disableBypassPermissionsMode) and egress.mode, which cannot go from enforce to report.
+ * - Security lists only accumulate (deny, ask, secrets, protected, egress.deny, mcp.denied): the child's
+ *   entries are added; a `!entry` removal is an error, and so is re-declaring a parent's deny as ask/allow.
+ * - Loosening lists (allow, egress.allow, allowCidrs, passEnv, hook URL lists): the child's entries are
+ *   added and `!entry` removes an inherited one (removal only tightens).
+ * - mcp.servers merge by name (child wins); bash.families merge by name: commands accumulate and the
+ *   decision can only become stricter.
+ * Why so strict: a tier written by a security team must not be quietly undone by a profile that extends it.
+ * The sanctioned way to relax a rule is an `exceptions:` entry with an owner and an expiry.
+ */
+export interface MergeResult {
+  merged: ProfileFile;
+  issues: RawIssue[];
+}
+
+type Path = readonly PropertyKey[];
+
+const REMOVE = '!';
+
+/** Accumulating list: union; a `!` removal is refused. */
+function accumulate(parent: readonly string[] | undefined, child: readonly string[] | undefined, path: Path, what: string, issues: RawIssue[]): string[] | undefined {
+  if (child === undefined) return parent ? [...parent] : undefined;
+  const out = [...(parent ?? [])];
+  child.forEach((entry, i) => {
+    if (entry.startsWith(REMOVE)) {
+      issues.push(
+        error([...path, i], `${what} only accumulate along extends: a child cannot remove ${JSON.stringify(entry.slice(1))}`, {
+          found: renderFound(entry),
+          allowed: 'add entries only; relax a rule with an exceptions: entry (owner, reason, expires)',
+        }),
+      );
+      return;
+    }
+    if (!out.includes(entry)) out.push(entry);
+  });
+  return out;
+}
+
+/** Loosening list: union, and `!entry` removes an inherited entry. */
+function loosen(parent: readonly string[] | undefined, child: readonly string[] | undefined, path: Path, issues: RawIssue[]): string[] | undefined {
+  if (child === undefined) return parent ? [...parent] : undefined;
+  const out = [...(parent ?? [])];
+  child.forEach((entry, i) => {
+    if (entry.startsWith(REMOVE)) {
+      const target = entry.slice(1);
+      const at = out.indexOf(target);
+      if (at === -1) {
+        issues.push(error([...path, i], `nothing to remove: ${JSON.stringify(target)} is not inherited`, { found: renderFound(entry), allowed: 'an inherited entry after !' }));
+      } else out.splice(at, 1);
+      return;
+    }
+    if (!out.includes(entry)) out.push(entry);
+  });
+  return out;
+}
+
+function unionBy<T>(parent: readonly T[] | undefined, child: readonly T[] | undefined, key: (v: T) => string): T[] | undefined {
+  if (child === undefined) return parent ? [...parent] : undefined;
+  const out = [...(parent ?? [])];
+  const seen = new Set(out.map(key));
+  for (const entry of child) {
+    const k = key(entry);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(entry);
+    }
+  }
+  return out;
+}
+
+/** A switch that may only be turned on by a child. */
+function ratchet(parent: boolean | undefined, child: boolean | undefined, path: Path, issues: RawIssue[]): boolean | undefined {
+  if (child === false && parent === true) {
+    issues.push(error(path, 'a child cannot turn off a security lock its parent turned on', { found: 'false', allowed: 'true (or leave it out)' }));
+    return true;
+  }
+  return child ?? parent;
+}
+
+const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;
+
+function mergeFamilies(parent: readonly BashFamilyT[] | undefined, child: readonly BashFamilyT[] | undefined, issues: RawIssue[]): BashFamilyT[] | undefined {
+  if (child === undefined) return parent ? parent.map((f) => ({ ...f, commands: [...f.commands] })) : undefined;
+  const out = (parent ?? []).map((f) => ({ ...f, commands: [...f.commands] }));
+  child.forEach((family, i) => {
+    const existing = out.find((f) => f.name === family.name);
+    if (!existing) {
+      out.push({ ...family, commands: [...family.commands] });
+      return;
+    }
+    if (STRICTNESS[family.decision] < STRICTNESS[existing.decision]) {
+      issues.push(
+        error(['bash', 'families', i, 'decision'], `family ${family.name} cannot be weakened from ${existing.decision} to ${family.decision}`, {
+          found: family.decision,
+          allowed: Object.keys(STRICTNESS).filter((d) => STRICTNESS[d as keyof typeof STRICTNESS] >= STRICTNESS[existing.decision]).join(' | '),
+        }),
+      );
+    } else existing.decision = family.decision;
+    for (const command of family.commands) if (!existing.commands.includes(command)) existing.commands.push(command);
+    if (family.reason !== undefined) existing.reason = family.reason;
+  });
+  return out;
+}
+
+/** Rules the child re-declares in a weaker list than the parent put them in. */
+function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawIssue[]): void {
+  const parentDeny = parent.permissions?.deny ?? [];
+  const parentAsk = parent.permissions?.ask ?? [];
+  const check = (list: 'allow' | 'ask', stricter: readonly string[], stricterName: string): void => {
+    (child.permissions?.[list] ?? []).forEach((rule, i) => {
+      if (stricter.includes(rule)) {
+        issues.push(
+          error(['permissions', list, i], `moves the parent's ${stricterName} rule ${JSON.stringify(rule)} to ${list}`, {
+            found: renderFound(rule),
+            allowed: 'relax it with an exceptions: entry (owner, reason, expires)',
+          }),
+        );
+      }
+    });
+  };
+  check('allow', [...parentDeny, ...parentAsk], 'deny/ask');
+  check('ask', parentDeny, 'deny');
+  (child.egress?.allow ?? []).forEach((host, i) => {
+    if ((parent.egress?.deny ?? []).includes(host)) {
+      issues.push(error(['egress', 'allow', i], `allows ${JSON.stringify(host)}, which the parent denies`, { found: renderFound(host), allowed: 'hosts the parent does not deny' }));
+    }
+  });
+}
+
+/** Merges one child layer over the accumulated parent chain. */
+export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile): MergeResult {
+  const issues: RawIssue[] = [];
+  if (!parent) {
+    // The root layer: a `!` removal has nothing to remove.
+    const root: ProfileFile = { name: 'root' };
+    return mergeLayer(root, child);
+  }
+  checkReclassified(parent, child, issues);
+  const p = parent;
+  const c = child;
+
+  if (p.egress?.mode === 'enforce' && c.egress?.mode === 'report') {
+    issues.push(error(['egress', 'mode'], 'a child cannot switch the gate from enforce to report', { found: 'report', allowed: 'enforce' }));
+  }
+
+  const merged: ProfileFile = {
+    name: c.name,
+    description: c.description ?? p.description,
+    isolation: c.isolation ?? p.isolation,
+    permissions: {
+      defaultMode: c.permissions?.defaultMode ?? p.permissions?.defaultMode,
+      disableBypassPermissionsMode: ratchet(p.permissions?.disableBypassPermissionsMode, c.permissions?.disableBypassPermissionsMode, ['permissions', 'disableBypassPermissionsMode'], issues),
+      deny: accumulate(p.permissions?.deny, c.permissions?.deny, ['permissions', 'deny'], 'deny rules', issues),
+      ask: accumulate(p.permissions?.ask, c.permissions?.ask, ['permissions', 'ask'], 'ask rules', issues),
+      allow: loosen(p.permissions?.allow, c.permissions?.allow, ['permissions', 'allow'], issues),
+    },
+    locks: {
+      allowManagedPermissionRulesOnly: ratchet(p.locks?.allowManagedPermissionRulesOnly, c.locks?.allowManagedPermissionRulesOnly, ['locks', 'allowManagedPermissionRulesOnly'], issues),
+      allowManagedHooksOnly: ratchet(p.locks?.allowManagedHooksOnly, c.locks?.allowManagedHooksOnly, ['locks', 'allowManagedHooksOnly'], issues),
+      allowManagedMcpServersOnly: ratchet(p.locks?.allowManagedMcpServersOnly, c.locks?.allowManagedMcpServersOnly, ['locks', 'allowManagedMcpServersOnly'], issues),
+      disableSideloadFlags: ratchet(p.locks?.disableSideloadFlags, c.locks?.disableSideloadFlags, ['locks', 'disableSideloadFlags'], issues),
+      strictKnownMarketplaces: unionBy(p.locks?.strictKnownMarketplaces, c.locks?.strictKnownMarketplaces, (m) => JSON.stringify(m)),
+      allowedHttpHookUrls: loosen(p.locks?.allowedHttpHookUrls, c.locks?.allowedHttpHookUrls, ['locks', 'allowedHttpHookUrls'], issues),
+      httpHookAllowedEnvVars: loosen(p.locks?.httpHookAllowedEnvVars, c.locks?.httpHookAllowedEnvVars, ['locks', 'httpHookAllowedEnvVars'], issues),
+    },
+    mcp: {
+      servers: c.mcp?.servers || p.mcp?.servers ? { ...p.mcp?.servers, ...c.mcp?.servers } : undefined,
+      denied: unionBy(p.mcp?.denied, c.mcp?.denied, (d) => JSON.stringify(d)),
+    },
+    paths: {
+      secrets: accumulate(p.paths?.secrets, c.paths?.secrets, ['paths', 'secrets'], 'secret paths', issues),
+      protected: accumulate(p.paths?.protected, c.paths?.protected, ['paths', 'protected'], 'protected paths', issues),
+    },
+    bash: { families: mergeFamilies(p.bash?.families, c.bash?.families, issues) },
+    egress: {
+      mode: c.egress?.mode === 'report' && p.egress?.mode === 'enforce' ? 'enforce' : (c.egress?.mode ?? p.egress?.mode),
+      allow: loosen(p.egress?.allow, c.egress?.allow, ['egress', 'allow'], issues),
+      deny: accumulate(p.egress?.deny, c.egress?.deny, ['egress', 'deny'], 'denied hosts', issues),
+      // Ports are a set the child restates in full (numbers cannot carry a `!`); `profiles diff` marks an added port.
+      ports: c.egress?.ports ?? p.egress?.ports,
+      allowCidrs: loosen(p.egress?.allowCidrs, c.egress?.allowCidrs, ['egress', 'allowCidrs'], issues),
+    },
+    resources: { ...p.resources, ...c.resources },
+    credentials: {
+      model: c.credentials?.model ?? p.credentials?.model,
+      passEnv: loosen(p.credentials?.passEnv, c.credentials?.passEnv, ['credentials', 'passEnv'], issues),
+      ttlMinutes: c.credentials?.ttlMinutes ?? p.credentials?.ttlMinutes,
+    },
+    telemetry: { ...p.telemetry, ...c.telemetry },
+    image: {
+      base: c.image?.base ?? p.image?.base,
+      claudeCodeVersion: c.image?.claudeCodeVersion ?? p.image?.claudeCodeVersion,
+      packages: unionBy(p.image?.packages, c.image?.packages, String),
+    },
+    tls: { ...p.tls, ...c.tls },
+    mounts: unionBy(p.mounts, c.mounts, (m) => m.target),
+    exceptions: [...(p.exceptions ?? []), ...(c.exceptions ?? [])],
+  };
+  return { merged, issues };
+}

@@ -1,0 +1,102 @@
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ProfileFileSchema, type ProfileFile } from './schema.js';
+import { renderFound, type ProfileIssue, formatPath } from './issues.js';
+import type { RawIssue } from './raw-issue.js';
+
+/** A parsed profile file, kept with its YAML document so later issues can be given line numbers. */
+export interface ParsedLayer {
+  file: string;
+  data: ProfileFile | null;
+  issues: ProfileIssue[];
+  locate(issue: RawIssue): ProfileIssue;
+}
+
+/** Parses and schema-checks one YAML profile. Never throws: every problem becomes an issue. */
+export function parseProfileText(text: string, file: string): ParsedLayer {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const lineOf = (path: readonly PropertyKey[]): number | undefined => findLine(doc, lineCounter, path);
+  const locate = (issue: RawIssue): ProfileIssue => {
+    const line = lineOf(issue.path);
+    return {
+      severity: issue.severity,
+      file,
+      ...(line !== undefined ? { line } : {}),
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...(issue.found !== undefined ? { found: issue.found } : {}),
+      ...(issue.allowed !== undefined ? { allowed: issue.allowed } : {}),
+    };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      file,
+      data: null,
+      locate,
+      issues: doc.errors.map((e) => ({
+        severity: 'error',
+        file,
+        line: e.linePos?.[0]?.line,
+        path: '',
+        message: `YAML: ${e.message.split('\n')[0] ?? e.message}`,
+      })),
+    };
+  }
+  const raw: unknown = doc.toJS();
+  const result = ProfileFileSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return { file, data: result.data, issues: [], locate };
+  return { file, data: null, locate, issues: result.error.issues.flatMap((i) => zodIssue(i, raw).map(locate)) };
+}
+
+type ZodIssue = z.core.$ZodIssue;
+
+function zodIssue(issue: ZodIssue, root: unknown): RawIssue[] {
+  const path = issue.path;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        severity: 'error' as const,
+        path: [...path, key],
+        message: 'unknown key',
+        found: renderFound(key),
+        allowed: allowedKeys(path, root),
+      }));
+    case 'invalid_type':
+      return [{ severity: 'error', path, message: `wrong type: expected ${issue.expected}`, found: renderFound(issue.input), allowed: issue.expected }];
+    case 'invalid_value':
+      return [{ severity: 'error', path, message: 'value not allowed', found: renderFound(issue.input), allowed: issue.values.map((v) => String(v)).join(' | ') }];
+    case 'invalid_union':
+      return [{ severity: 'error', path, message: 'matches none of the allowed shapes', found: renderFound(issue.input), allowed: 'see `ccbox profiles schema`' }];
+    default:
+      return [{ severity: 'error', path, message: issue.message, found: renderFound(issue.input) }];
+  }
+}
+
+/** Lists the keys a strict object accepts, for "unknown key" messages. */
+function allowedKeys(path: readonly PropertyKey[], _root: unknown): string {
+  let schema: z.ZodType = ProfileFileSchema;
+  for (const key of path) {
+    const def = unwrap(schema);
+    const shape = (def as { shape?: Record<string, z.ZodType> }).shape;
+    if (shape && typeof key === 'string' && shape[key]) schema = shape[key];
+    else return 'see `ccbox profiles schema`';
+  }
+  const shape = (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape).join(', ') : 'see `ccbox profiles schema`';
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema as z.ZodType & { unwrap?: () => z.ZodType };
+  while (typeof s.unwrap === 'function') s = s.unwrap() as typeof s;
+  return s;
+}
+
+function findLine(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
+    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
+    if (n === 0) break;
+  }
+  return undefined;
+}

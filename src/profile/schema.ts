@@ -1,0 +1,294 @@
+import { z } from 'zod';
+
+/**
+ * The profile file format (profiles/*.yaml). Every section is optional in a file because a profile may
+ * `extends` another; `resolve.ts` merges the chain and `defaults.ts` fills what no layer set.
+ * Unknown keys are errors (strictObject), never warnings: a typo in a security policy must not be
+ * silently ignored.
+ */
+
+// Why a syntax check here: a malformed rule is dropped by Claude Code at load time, so a typo in a deny
+// rule would silently leave the action allowed.
+const RULE_RE = /^!?(?:[A-Za-z][A-Za-z0-9_]*|mcp__[A-Za-z0-9_*-]+(?:__[A-Za-z0-9_*-]+)?)(?:\((?:.|\n)+\))?$/;
+
+export const PermissionRule = z
+  .string()
+  .min(1)
+  .regex(RULE_RE, { message: 'not a Claude Code permission rule: expected Tool or Tool(specifier), e.g. Bash(git push *)' })
+  .describe(
+    'A Claude Code permission rule: `Tool` or `Tool(specifier)`, e.g. `Bash(npm run test *)`, `Read(./.env)`. A leading `!` removes an inherited allow rule.',
+  );
+
+export const PermissionMode = z
+  .enum(['default', 'plan', 'acceptEdits', 'dontAsk', 'bypassPermissions'])
+  .describe(
+    'Claude Code permission mode for the session. bypassPermissions is accepted only in a tier whose isolation is `full`.',
+  );
+
+const RuleList = (what: string) => z.array(PermissionRule).describe(what);
+
+export const PermissionsSection = z
+  .strictObject({
+    defaultMode: PermissionMode.optional(),
+    disableBypassPermissionsMode: z
+      .boolean()
+      .optional()
+      .describe('Reject --dangerously-skip-permissions and bypass mode (`permissions.disableBypassPermissionsMode: "disable"`). Only ever turned on by a child.'),
+    deny: RuleList('Rules that block a tool call in every mode. Accumulate along `extends`; a child can never remove one.').optional(),
+    ask: RuleList('Rules that always prompt (in dontAsk mode they deny). Accumulate; a child cannot remove one.').optional(),
+    allow: RuleList('Rules that run without a prompt. Keep them narrow; a child may remove an inherited one with a leading `!`.').optional(),
+  })
+  .describe('Permission rules and mode, compiled into managed-settings.json `permissions`.');
+
+const MarketplaceSource = z
+  .strictObject({
+    source: z.enum(['github', 'url', 'git', 'npm']).describe('Kind of marketplace source.'),
+    repo: z.string().optional().describe('owner/name for github sources.'),
+    url: z.string().optional().describe('URL for url and git sources.'),
+    package: z.string().optional().describe('Package name for npm sources.'),
+    ref: z.string().optional().describe('Pinned ref.'),
+  })
+  .describe('An approved plugin marketplace source (strictKnownMarketplaces entry).');
+
+export const LocksSection = z
+  .strictObject({
+    allowManagedPermissionRulesOnly: z
+      .boolean()
+      .optional()
+      .describe('Only managed allow/ask/deny rules apply; user, project and --allowedTools rules are ignored. Only ever turned on by a child.'),
+    allowManagedHooksOnly: z
+      .boolean()
+      .optional()
+      .describe('Only managed hooks run; repository and user hooks are blocked. Only ever turned on by a child.'),
+    allowManagedMcpServersOnly: z
+      .boolean()
+      .optional()
+      .describe('Only the managed MCP allowlist counts. Only ever turned on by a child.'),
+    disableSideloadFlags: z
+      .boolean()
+      .optional()
+      .describe('Reject --plugin-dir, --agents, --mcp-config side-loading flags. Only ever turned on by a child.'),
+    strictKnownMarketplaces: z
+      .array(MarketplaceSource)
+      .optional()
+      .describe('Approved plugin marketplaces; an empty list locks plugins down entirely.'),
+    allowedHttpHookUrls: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('URL patterns HTTP hooks may call; empty blocks every HTTP hook.'),
+    httpHookAllowedEnvVars: z
+      .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/))
+      .optional()
+      .describe('Environment variables HTTP hook headers may interpolate.'),
+  })
+  .describe('Managed-only locks that stop user and repository settings from weakening the tier.');
+
+export const McpServer = z
+  .union([
+    z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).describe('Exact URL of an approved remote MCP server (no wildcards).'),
+        transport: z.enum(['http', 'sse']).optional().describe('Remote transport; http by default.'),
+      })
+      .describe('A remote MCP server approved by exact URL.'),
+    z
+      .strictObject({
+        command: z.string().min(1).describe('Executable of an approved stdio MCP server.'),
+        args: z.array(z.string()).optional().describe('Exact arguments; the allowlist matches command plus args exactly.'),
+      })
+      .describe('A local stdio MCP server approved by exact command and arguments.'),
+  ])
+  .describe('An approved MCP server, matched by exact URL or exact command, never by display name.');
+
+export const McpDenied = z
+  .union([
+    z.strictObject({ url: z.string().min(1).describe('URL pattern (`*` wildcards) of denied remote servers.') }),
+    z.strictObject({ command: z.array(z.string()).min(1).describe('Exact argv of a denied stdio server.') }),
+  ])
+  .describe('A denied MCP server, by URL pattern or exact command.');
+
+export const McpSection = z
+  .strictObject({
+    servers: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), McpServer)
+      .optional()
+      .describe('Approved servers, written to managed-mcp.json (the only servers Claude Code will load).'),
+    denied: z.array(McpDenied).optional().describe('Denied servers (deniedMcpServers). Accumulate; a child cannot remove one.'),
+  })
+  .describe('MCP governance: a managed catalog approved by exact URL or command.');
+
+export const PathsSection = z
+  .strictObject({
+    secrets: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Worktree-relative globs of secret files: masked in the container and denied to Read/Edit. Accumulate.'),
+    protected: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Worktree-relative globs of control-plane paths: read-only in the container and guarded by hooks. Accumulate.'),
+  })
+  .describe('Secret and protected paths inside the worktree.');
+
+export const BashDecision = z.enum(['allow', 'ask', 'deny']).describe('What the policy hook decides for the family.');
+
+export const BashFamily = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe('Family name, e.g. `network-transfer`.'),
+    decision: BashDecision,
+    commands: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('Command prefixes after normalisation, e.g. `curl`, `git push`, `terraform apply`.'),
+    reason: z.string().optional().describe('One line shown to the agent and recorded in the audit event.'),
+  })
+  .describe('A family of Bash commands and the decision the policy hook makes for it.');
+
+export const BashSection = z
+  .strictObject({
+    families: z
+      .array(BashFamily)
+      .optional()
+      .describe('Command families. Merged by name; a child can add commands or make a decision stricter, never weaker.'),
+  })
+  .describe('Bash command policy for the PreToolUse hook.');
+
+export const EgressSection = z
+  .strictObject({
+    mode: z
+      .enum(['enforce', 'report'])
+      .optional()
+      .describe('enforce refuses what is not allowed; report logs it and lets it through (rollout only). A child cannot go from enforce to report.'),
+    allow: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Allowed hosts: exact names, or `*.example.com` for subdomains only. `*` and whole TLDs are rejected.'),
+    deny: z.array(z.string().min(1)).optional().describe('Denied hosts; beat allows. Accumulate.'),
+    ports: z.array(z.number().int().min(1).max(65535)).optional().describe('Allowed destination ports (443 and 80 by default).'),
+    allowCidrs: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Private, loopback or link-local ranges the gate may reach anyway. Empty by default.'),
+  })
+  .describe('The gate: the session’s only way out.');
+
+export const ResourcesSection = z
+  .strictObject({
+    memory: z
+      .string()
+      .regex(/^\d+(?:\.\d+)?[kmg]?$/i)
+      .optional()
+      .describe('Memory limit of the agent container, e.g. `4g`, `512m`.'),
+    cpus: z.number().positive().max(256).optional().describe('CPU limit of the agent container.'),
+    pids: z.number().int().min(16).max(65536).optional().describe('Process limit of the agent container.'),
+    tmpSize: z
+      .string()
+      .regex(/^\d+[kmg]$/i)
+      .optional()
+      .describe('Size of the /tmp and home tmpfs mounts, e.g. `1g`.'),
+  })
+  .describe('Resource limits.');
+
+// Why: names that look like secrets never pass through from the host; see validate-safety.ts.
+export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
+
+export const CredentialsSection = z
+  .strictObject({
+    model: z
+      .strictObject({
+        source: z
+          .enum(['env', 'none'])
+          .describe('Where the gate gets the model API key: a host environment variable, or none (a scripted or keyless endpoint).'),
+        env: EnvName.optional().describe('Host environment variable holding the key (read by ccbox, handed to the gate only).'),
+      })
+      .optional()
+      .describe('The model credential. It lives in the gate; the agent never holds it.'),
+    passEnv: z
+      .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
+      .optional()
+      .describe('Host environment variables passed into the agent. Secret-looking names are rejected.'),
+    ttlMinutes: z.number().int().min(1).max(24 * 60).optional().describe('Lifetime of tokens handed into the session.'),
+  })
+  .describe('Credentials: none from the host by default; short-lived tokens only.');
+
+export const TelemetrySection = z
+  .strictObject({
+    otlpEndpoint: z.url().optional().describe('OTLP collector the session exports to.'),
+    protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).optional().describe('OTLP protocol.'),
+    logToolDetails: z.boolean().optional().describe('Include tool parameters in telemetry. Off by default (privacy review first).'),
+    logUserPrompts: z.boolean().optional().describe('Include prompt text in telemetry. Off by default.'),
+  })
+  .describe('OpenTelemetry export.');
+
+export const ImageSection = z
+  .strictObject({
+    base: z.string().min(1).optional().describe('Local base image for the agent and gate images.'),
+    claudeCodeVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, { message: 'must be an exact version like 2.1.332 (never latest or a range)' })
+      .optional()
+      .describe('Exact Claude Code version baked into the image.'),
+    packages: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*$/))
+      .optional()
+      .describe('Extra Debian packages for the agent image.'),
+  })
+  .describe('The agent image.');
+
+export const TlsSection = z
+  .strictObject({
+    extraCaCerts: z.string().min(1).optional().describe('Host path of a PEM bundle added to the image trust store and NODE_EXTRA_CA_CERTS.'),
+  })
+  .describe('Corporate CA support.');
+
+export const ReadOnlyMount = z
+  .strictObject({
+    source: z.string().min(1).describe('Host path. Must not reach a credential store.'),
+    target: z.string().startsWith('/').describe('Absolute path in the container, outside /workspace.'),
+  })
+  .describe('An extra read-only bind mount (reference material, caches). The worktree stays the only writable mount.');
+
+export const ExceptionEntry = z
+  .strictObject({
+    id: z.string().min(1).optional().describe('Ticket or tracking id.'),
+    rule: PermissionRule.optional().describe('An inherited deny or ask rule this exception relaxes.'),
+    egressHost: z.string().min(1).optional().describe('A host this exception adds to the egress allowlist.'),
+    grant: z.enum(['ask', 'allow']).optional().describe('What a relaxed rule becomes while the exception is live (ask by default).'),
+    owner: z.string().min(1).describe('Who answers for the exception (required).'),
+    reason: z.string().min(1).describe('Why it exists (required).'),
+    expires: z.iso.date().describe('Last day it applies, YYYY-MM-DD (required). After it the exception stops applying.'),
+  })
+  .describe('A time-boxed, owned relaxation of the tier.');
+
+export const ProfileFileSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe('Profile name (lower case, digits, dashes).'),
+    description: z.string().optional().describe('What the tier is for.'),
+    extends: z.string().min(1).optional().describe('Parent profile: a built-in name or a path relative to this file.'),
+    isolation: z
+      .enum(['standard', 'full'])
+      .optional()
+      .describe('`full` declares a fully isolated tier (enforced egress, no host credentials); only such a tier may use bypassPermissions.'),
+    permissions: PermissionsSection.optional(),
+    locks: LocksSection.optional(),
+    mcp: McpSection.optional(),
+    paths: PathsSection.optional(),
+    bash: BashSection.optional(),
+    egress: EgressSection.optional(),
+    resources: ResourcesSection.optional(),
+    credentials: CredentialsSection.optional(),
+    telemetry: TelemetrySection.optional(),
+    image: ImageSection.optional(),
+    tls: TlsSection.optional(),
+    mounts: z.array(ReadOnlyMount).optional().describe('Extra read-only mounts.'),
+    exceptions: z.array(ExceptionEntry).optional().describe('Time-boxed relaxations with owners.'),
+  })
+  .describe('A ccbox security profile.');
+
+export type ProfileFile = z.infer<typeof ProfileFileSchema>;
+export type BashFamilyT = z.infer<typeof BashFamily>;
+export type McpServerT = z.infer<typeof McpServer>;
+export type McpDeniedT = z.infer<typeof McpDenied>;
+export type ExceptionT = z.infer<typeof ExceptionEntry>;
+export type MarketplaceSourceT = z.infer<typeof MarketplaceSource>;
+export type ReadOnlyMountT = z.infer<typeof ReadOnlyMount>;

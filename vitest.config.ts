@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Docker suites share one engine on a 2-core machine: run files one at a time there,
+// and give them generous timeouts (image builds, container start-up).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 30_000,
+    hookTimeout: 600_000,
+    fileParallelism: false,
+    reporters: ['default'],
+  },
+});
