@@ -15,7 +15,7 @@ export interface ParsedLayer {
 /** Parses and schema-checks one YAML profile. Never throws: every problem becomes an issue. */
 export function parseProfileText(text: string, file: string): ParsedLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const lineOf = (path: readonly PropertyKey[]): number | undefined => findLine(doc, lineCounter, path);
   const locate = (issue: RawIssue): ProfileIssue => {
     const line = lineOf(issue.path);
@@ -39,7 +39,7 @@ export function parseProfileText(text: string, file: string): ParsedLayer {
         file,
         line: e.linePos?.[0]?.line,
         path: '',
-        message: `YAML: ${e.message.split('\n')[0] ?? e.message}`,
+        message: `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     };
   }

@@ -1,0 +1,173 @@
+import type { ResolvedProfile } from '../../profile/types.js';
+import type { ContainerPlan, ExceptionSummary, HookPolicy, ManagedSettings, SessionPlan } from '../plan.js';
+import type { EgressPolicy } from '../egress/types.js';
+import { contentHash, sortedSet } from '../canonical.js';
+import { compilePermissions, type ActiveRuleException } from './permissions.js';
+import { compileMcp } from './mcp.js';
+import { parseSize } from './resources.js';
+
+/** Gate limits that are not (yet) profile fields. */
+export const GATE_DEFAULTS = { maxTunnels: 256, connectTimeoutMs: 10_000, idleTimeoutMs: 300_000 } as const;
+
+/**
+ * Control files in every worktree that must never be writable by the agent, whatever the tier:
+ * git hooks and config run on the host the next time the user runs git; .claude and .mcp.json are
+ * read by Claude Code on the host. Why: writing any of them is a container escape by delay.
+ */
+export const ALWAYS_READ_ONLY = [
+  '.git/hooks',
+  '.git/config',
+  '.git/modules/*/hooks',
+  '.git/modules/*/config',
+  '.claude',
+  '.mcp.json',
+  '.github/workflows',
+] as const;
+
+const normHost = (h: string): string => h.toLowerCase().replace(/\.$/, '');
+
+function summarise(profile: ResolvedProfile): { active: ExceptionSummary[]; expired: ExceptionSummary[]; rules: ActiveRuleException[]; hosts: string[] } {
+  const active: ExceptionSummary[] = [];
+  const expired: ExceptionSummary[] = [];
+  const rules: ActiveRuleException[] = [];
+  const hosts: string[] = [];
+  for (const exc of profile.exceptions) {
+    const relaxes = exc.rule ?? exc.egressHost ?? '';
+    const grant = exc.egressHost !== undefined ? 'egress' : (exc.grant ?? 'ask');
+    const summary: ExceptionSummary = { id: exc.id, relaxes, grant, owner: exc.owner, expires: exc.expires };
+    (exc.active ? active : expired).push(summary);
+    if (!exc.active) continue;
+    if (exc.rule !== undefined) rules.push({ rule: exc.rule, grant: exc.grant ?? 'ask' });
+    if (exc.egressHost !== undefined) hosts.push(normHost(exc.egressHost));
+  }
+  return { active, expired, rules, hosts };
+}
+
+function telemetryEnv(profile: ResolvedProfile): Record<string, string> {
+  // Why: the image pins one Claude Code version; updates, error reports and feature-flag fetches would
+  // only be refused by the gate, so switch them off at the source.
+  const env: Record<string, string> = {
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_ERROR_REPORTING: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  };
+  const t = profile.telemetry;
+  if (t.otlpEndpoint !== undefined) {
+    Object.assign(env, {
+      CLAUDE_CODE_ENABLE_TELEMETRY: '1',
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_LOGS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_PROTOCOL: t.protocol,
+      OTEL_EXPORTER_OTLP_ENDPOINT: t.otlpEndpoint,
+    });
+    // Why: content-bearing fields stay off unless the tier turns them on after privacy review.
+    if (t.logToolDetails) env.OTEL_LOG_TOOL_DETAILS = '1';
+    if (t.logUserPrompts) env.OTEL_LOG_USER_PROMPTS = '1';
+  }
+  return env;
+}
+
+/** The pure compiler: a resolved profile in, everything the session enforces out. */
+export function compile(profile: ResolvedProfile): SessionPlan {
+  const exceptions = summarise(profile);
+  const rules = compilePermissions(profile, exceptions.rules);
+  const mcp = compileMcp(profile);
+  const locks = profile.locks;
+
+  const managedSettings: ManagedSettings = {
+    permissions: {
+      defaultMode: profile.permissions.defaultMode,
+      ...(profile.permissions.disableBypassPermissionsMode ? { disableBypassPermissionsMode: 'disable' as const } : {}),
+      ...rules,
+    },
+    ...(locks.allowManagedPermissionRulesOnly ? { allowManagedPermissionRulesOnly: true as const } : {}),
+    ...(locks.allowManagedHooksOnly ? { allowManagedHooksOnly: true as const } : {}),
+    ...(locks.allowManagedMcpServersOnly ? { allowManagedMcpServersOnly: true as const } : {}),
+    ...(locks.disableSideloadFlags ? { disableSideloadFlags: true as const } : {}),
+    allowedMcpServers: mcp.allowed,
+    deniedMcpServers: mcp.denied,
+    strictKnownMarketplaces: locks.strictKnownMarketplaces.map((m) => Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === 'string'))),
+    allowedHttpHookUrls: sortedSet(locks.allowedHttpHookUrls),
+    httpHookAllowedEnvVars: sortedSet(locks.httpHookAllowedEnvVars),
+    // Why: the WebFetch preflight calls api.anthropic.com directly; the gate would refuse it anyway.
+    skipWebFetchPreflight: true,
+    env: telemetryEnv(profile),
+  };
+
+  const hookPolicy: Omit<HookPolicy, 'policyVersion'> = {
+    families: [...profile.bash.families]
+      .map((f) => ({ name: f.name, decision: f.decision, commands: sortedSet(f.commands), reason: f.reason ?? `${f.name} commands: ${f.decision}` }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    protectedPaths: sortedSet(profile.paths.protected),
+    secretPaths: sortedSet(profile.paths.secrets),
+  };
+
+  const egress: Omit<EgressPolicy, 'policyVersion'> = {
+    mode: profile.egress.mode,
+    // Why: approved remote MCP servers must be reachable, and only through the gate.
+    allowHosts: sortedSet([...profile.egress.allow, ...mcp.remoteHosts, ...exceptions.hosts].map(normHost)),
+    denyHosts: sortedSet(profile.egress.deny.map(normHost)),
+    ports: sortedSet(profile.egress.ports),
+    allowCidrs: sortedSet(profile.egress.allowCidrs),
+    ...GATE_DEFAULTS,
+  };
+
+  const r = profile.resources;
+  const container: ContainerPlan = {
+    readOnlyPaths: sortedSet([...ALWAYS_READ_ONLY, ...profile.paths.protected]),
+    maskedPaths: sortedSet(profile.paths.secrets),
+    passEnv: sortedSet(profile.credentials.passEnv),
+    mounts: [...profile.mounts].sort((a, b) => (a.target < b.target ? -1 : 1)),
+    resources: {
+      memoryBytes: parseSize(r.memory),
+      nanoCpus: Math.round(r.cpus * 1e9),
+      pidsLimit: r.pids,
+      tmpfsBytes: parseSize(r.tmpSize),
+    },
+    hardening: {
+      user: 'worktree-owner',
+      capDrop: ['ALL'],
+      noNewPrivileges: true,
+      readOnlyRootfs: true,
+      seccomp: 'engine-default',
+      network: 'internal-only',
+    },
+  };
+
+  const credentials = {
+    model: { source: profile.credentials.model.source, env: profile.credentials.model.env, holder: 'gate' as const },
+    ttlMinutes: profile.credentials.ttlMinutes,
+  };
+  const image = {
+    base: profile.image.base,
+    claudeCodeVersion: profile.image.claudeCodeVersion,
+    packages: sortedSet(profile.image.packages),
+    extraCaCerts: profile.tls.extraCaCerts,
+  };
+
+  // Why a content hash of the compiled output (not the YAML): formatting, key order, rule order and
+  // inheritance layout do not change what is enforced, so they must not change the version.
+  // The base image and the CA path are where the image comes from on this host, not policy.
+  const policyVersion = contentHash({
+    managedSettings,
+    managedMcp: mcp.managedMcp,
+    hookPolicy,
+    egress,
+    container,
+    credentials,
+    image: { claudeCodeVersion: image.claudeCodeVersion, packages: image.packages },
+  });
+
+  return {
+    profile: { name: profile.name, description: profile.description, chain: profile.chain },
+    policyVersion,
+    managedSettings,
+    managedMcp: mcp.managedMcp,
+    hookPolicy: { ...hookPolicy, policyVersion },
+    egress: { ...egress, policyVersion },
+    container,
+    credentials,
+    image,
+    exceptions: { active: exceptions.active, expired: exceptions.expired },
+  };
+}

@@ -1,0 +1,99 @@
+import type { EgressPolicy } from './egress/types.js';
+import type { ReadOnlyMountT } from '../profile/schema.js';
+
+/**
+ * What a profile compiles to: everything a session enforces. The Docker adapter carries a plan out and
+ * decides nothing; the gate and the hooks read their parts of it. Every set-like list is sorted so the
+ * plan (and its policy version) does not depend on the order rules were written in.
+ */
+export interface SessionPlan {
+  profile: { name: string; description: string; chain: string[] };
+  /** Content hash of everything below; every audit event carries it. */
+  policyVersion: string;
+  /** Exactly what goes to /etc/claude-code/managed-settings.json. */
+  managedSettings: ManagedSettings;
+  /** Exactly what goes to /etc/claude-code/managed-mcp.json. */
+  managedMcp: ManagedMcp;
+  hookPolicy: HookPolicy;
+  egress: EgressPolicy;
+  container: ContainerPlan;
+  credentials: CredentialPlan;
+  image: ImagePlan;
+  exceptions: { active: ExceptionSummary[]; expired: ExceptionSummary[] };
+}
+
+export interface ExceptionSummary {
+  id?: string | undefined;
+  relaxes: string;
+  grant: 'ask' | 'allow' | 'egress';
+  owner: string;
+  expires: string;
+}
+
+/** The keys of Claude Code's managed settings that ccbox sets (shared/reference/claude-code-controls.md §1.3). */
+export interface ManagedSettings {
+  permissions: {
+    defaultMode: string;
+    disableBypassPermissionsMode?: 'disable';
+    allow: string[];
+    ask: string[];
+    deny: string[];
+  };
+  allowManagedPermissionRulesOnly?: true;
+  allowManagedHooksOnly?: true;
+  allowManagedMcpServersOnly?: true;
+  disableSideloadFlags?: true;
+  allowedMcpServers: Array<{ serverUrl: string } | { serverCommand: string[] }>;
+  deniedMcpServers: Array<{ serverUrl: string } | { serverCommand: string[] }>;
+  strictKnownMarketplaces: Array<Record<string, string>>;
+  allowedHttpHookUrls: string[];
+  httpHookAllowedEnvVars: string[];
+  skipWebFetchPreflight: true;
+  env: Record<string, string>;
+}
+
+export interface ManagedMcp {
+  mcpServers: Record<string, { type: 'http' | 'sse'; url: string } | { type: 'stdio'; command: string; args: string[] }>;
+}
+
+/** What the PreToolUse policy hook decides with (hooks issue); baked into the image beside the settings. */
+export interface HookPolicy {
+  policyVersion: string;
+  families: Array<{ name: string; decision: 'allow' | 'ask' | 'deny'; commands: string[]; reason: string }>;
+  protectedPaths: string[];
+  secretPaths: string[];
+}
+
+export interface ContainerPlan {
+  /** Worktree-relative paths and globs mounted read-only inside /workspace. */
+  readOnlyPaths: string[];
+  /** Worktree-relative globs whose files are masked (the agent sees an empty file or directory). */
+  maskedPaths: string[];
+  /** Host environment variable names passed into the agent. */
+  passEnv: string[];
+  /** Extra read-only mounts. */
+  mounts: ReadOnlyMountT[];
+  resources: { memoryBytes: number; nanoCpus: number; pidsLimit: number; tmpfsBytes: number };
+  /** Fixed hardening, stated in the plan so a reviewer sees it in `profiles show --render container`. */
+  hardening: {
+    user: 'worktree-owner';
+    capDrop: ['ALL'];
+    noNewPrivileges: true;
+    readOnlyRootfs: true;
+    seccomp: 'engine-default';
+    network: 'internal-only';
+  };
+}
+
+export interface CredentialPlan {
+  model: { source: 'env' | 'none'; env?: string | undefined; holder: 'gate' };
+  ttlMinutes: number;
+}
+
+export interface ImagePlan {
+  base?: string | undefined;
+  claudeCodeVersion: string;
+  packages: string[];
+  /** Absolute host path of the extra CA bundle, if the tier names one. */
+  extraCaCerts?: string | undefined;
+}
