@@ -5,6 +5,10 @@ import { Command, CommanderError } from 'commander';
 import { createContext, type CliContext } from './context.js';
 import { reportError } from './output.js';
 import { registerProfiles } from './commands/profiles.js';
+import { registerRun } from './commands/run.js';
+import { registerImage } from './commands/image.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerSessions } from './commands/sessions.js';
 import { ExitCodes, type ExitCode } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
 
@@ -14,7 +18,7 @@ function version(): string {
 }
 
 /** Builds the command tree. Actions report their exit code through `done`; nothing below here exits. */
-export function buildProgram(ctx: CliContext, done: (code: ExitCode) => void): Command {
+export function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   const program = new Command('ccbox')
     .description('Run Claude Code in a locked-down container: one worktree mount, no host credentials, egress only through the gate.')
     .version(version())
@@ -35,13 +39,17 @@ Exit codes:
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)`,
     );
+  registerRun(program, ctx, done);
   registerProfiles(program, ctx, done);
+  registerDoctor(program, ctx, done);
+  registerSessions(program, ctx, done);
+  registerImage(program, ctx, done);
   return program;
 }
 
 /** Runs ccbox with argv; returns the exit code. The only caller of process.exit is below. */
 export async function main(argv: readonly string[], ctx: CliContext = createContext()): Promise<ExitCode | number> {
-  let code: ExitCode | number = ExitCodes.ok;
+  let code: number = ExitCodes.ok;
   const program = buildProgram(ctx, (c) => {
     code = c;
   });

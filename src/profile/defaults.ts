@@ -1,7 +1,6 @@
 import type { ProfileFile } from './schema.js';
 
-/** The Claude Code version a profile gets when no layer pins one. Bumped deliberately, never "latest". */
-export const DEFAULT_CLAUDE_CODE_VERSION = '2.1.332';
+import { DEFAULT_CLAUDE_CODE_VERSION } from '../image/claude-code-version.js';
 
 /**
  * What a profile gets for any field no layer sets. Why these values: every default is the secure

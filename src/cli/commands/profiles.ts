@@ -9,7 +9,7 @@ import { profileJsonSchema } from '../../profile/json-schema.js';
 import { compile } from '../../policy/compile/compile.js';
 import { diffPlans, type PolicyDiff } from '../../policy/diff.js';
 import { CcboxError } from '../../errors.js';
-import { ExitCodes, type ExitCode } from '../../exit-codes.js';
+import { ExitCodes } from '../../exit-codes.js';
 import type { SessionPlan } from '../../policy/plan.js';
 
 type Render = 'settings' | 'mcp' | 'egress' | 'container' | 'hooks' | 'all';
@@ -33,7 +33,7 @@ function rendered(plan: SessionPlan, what: Render): unknown {
 }
 
 /** Registers `ccbox profiles …`. Each action returns its exit code; main.ts is the only place that exits. */
-export function registerProfiles(program: Command, ctx: CliContext, done: (code: ExitCode) => void): void {
+export function registerProfiles(program: Command, ctx: CliContext, done: (code: number) => void): void {
   const profiles = program.command('profiles').description('List, show, validate and compare security profiles');
 
   profiles

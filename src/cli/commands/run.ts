@@ -1,0 +1,133 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { loadOptionsFrom } from '../context.js';
+import { readSettings } from '../settings.js';
+import { createLifecycle } from '../lifecycle.js';
+import { errorOutcome, reportError } from '../output.js';
+import { connectEngine } from '../../docker/index.js';
+import { prepareSession, stateDirs, type PreparedSession } from '../../session/session.js';
+import { createReporter, type Reporter } from '../../ui/reporter.js';
+import { handOffTerminal } from '../../ui/terminal.js';
+import type { ExitCode } from '../../exit-codes.js';
+import { ExitCodes } from '../../exit-codes.js';
+import { ownerLabel } from './sessions.js';
+
+interface RunFlags {
+  profile: string;
+  worktree?: boolean;
+  plain?: boolean;
+  json?: boolean;
+  baseImage?: string;
+  caFile?: string;
+}
+
+const CLEANUP_LIMIT_MS = 20_000;
+
+/** Runs one sandboxed session: Claude Code (`run`) or a shell/command (`shell`). */
+async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'shell', args: string[]): Promise<number> {
+  const settings = readSettings(ctx);
+  const mode = flags.json ? 'json' : flags.plain || !ctx.stderrIsTTY ? 'plain' : 'ink';
+  const interactive = ctx.stdinIsTTY && ctx.stdoutIsTTY && !flags.json;
+  const reporter: Reporter = createReporter({ mode, stderr: ctx.stderr, stdout: ctx.stdout });
+  using life = createLifecycle();
+  const command = role === 'agent' ? ['claude', ...args] : args.length > 0 ? args : ['bash', '-l'];
+  let session: PreparedSession | undefined;
+  let exitCode: number = ExitCodes.ok;
+  try {
+    session = await prepareSession(
+      {
+        profileRef: flags.profile,
+        loadOptions: loadOptionsFrom(ctx),
+        cwd: ctx.cwd,
+        home: ctx.home,
+        hostEnv: ctx.env,
+        worktreeMode: Boolean(flags.worktree),
+        command,
+        role,
+        tty: interactive,
+        baseImage: flags.baseImage ?? settings.baseImage,
+        caFile: flags.caFile ?? settings.extraCaCerts,
+        ...stateDirs(settings.cacheDir),
+        owner: ownerLabel(),
+        signal: life.signal,
+      },
+      {
+        connect: () => connectEngine(settings.engineHost ? { host: settings.engineHost } : {}),
+        binaries: { registry: settings.registry, cacheDir: settings.cacheDir, arch: os.arch(), signal: life.signal },
+        onEvent: (e) => reporter.onEvent(e),
+      },
+    );
+    life.signal.throwIfAborted();
+    const container = session.container;
+    const streams = await container.attach({ stdin: true, stdout: true, stderr: true });
+    await container.start();
+    // Why: a signal to ccbox must end the session, not leave the container running.
+    const onAbort = (): void => void container.kill('SIGKILL').catch(() => undefined);
+    life.signal.addEventListener('abort', onAbort, { once: true });
+    await reporter.release();
+    const out = mode === 'json' ? ctx.stderr : ctx.stdout;
+    let restore: (() => void) | undefined;
+    if (interactive) {
+      const handoff = handOffTerminal({
+        stdin: process.stdin,
+        stdout: process.stdout,
+        remote: { input: streams.stdin ?? null, output: streams.stdout, resize: (r, c) => container.resize(r, c) },
+        signal: life.signal,
+      });
+      restore = handoff.restore;
+    } else {
+      streams.stdout.pipe(out, { end: false });
+      streams.stderr.pipe(ctx.stderr, { end: false });
+      if (streams.stdin) {
+        if (ctx.stdinIsTTY) streams.stdin.end();
+        else process.stdin.pipe(streams.stdin);
+      }
+    }
+    exitCode = await container.wait();
+    restore?.();
+    process.stdin.unpipe();
+    process.stdin.pause();
+    streams.close();
+  } catch (err) {
+    const code = life.signalExitCode() ?? reportFailure(ctx, mode, err);
+    exitCode = code;
+  } finally {
+    if (session) {
+      const s = session;
+      const removed = await life.withTimeLimit(() => s.dispose(), CLEANUP_LIMIT_MS);
+      reporter.onEvent({ type: 'cleaned', session: s.id, removed: removed ?? [], at: Date.now() });
+      if (s.clone) reporter.onEvent({ type: 'warning', text: `session worktree kept at ${s.clone.dir}; branch ${s.clone.branch} is in ${s.worktree.repository}`, at: Date.now() });
+    }
+  }
+  const signalled = life.signalExitCode();
+  const finalCode = signalled ?? exitCode;
+  reporter.finish({ exitCode: finalCode, ...(session ? { session: session.id } : {}) });
+  return finalCode;
+}
+
+function reportFailure(ctx: CliContext, mode: 'json' | 'plain' | 'ink', err: unknown): ExitCode {
+  const code = reportError(ctx.stderr, err);
+  if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ ...errorOutcome(err), exitCode: code })}\n`);
+  return code;
+}
+
+function addSessionOptions(cmd: Command): Command {
+  return cmd
+    .option('-p, --profile <profile>', 'security profile: a built-in name or a file', 'low-risk')
+    .option('--worktree', 'work in a fresh worktree on a new branch ccbox/<session>')
+    .option('--plain', 'plain progress lines on stderr instead of the terminal UI')
+    .option('--json', 'one JSON outcome line on stdout')
+    .option('--base-image <image>', 'local base image (default: the profile, CCBOX_BASE_IMAGE, or ccbox/base:bookworm)')
+    .option('--ca-file <pem>', 'extra CA bundle to trust (default: the profile tls.extraCaCerts, or CCBOX_EXTRA_CA_CERTS)');
+}
+
+/** Registers `ccbox run` and `ccbox shell`. */
+export function registerRun(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  addSessionOptions(program.command('run').description('Run Claude Code in the sandbox (arguments after -- go to claude)'))
+    .argument('[claudeArgs...]', 'arguments for claude')
+    .action(async (claudeArgs: string[], flags: RunFlags) => done(await runSession(ctx, flags, 'agent', claudeArgs)));
+  addSessionOptions(program.command('shell').description('Open a shell (or run a command) in the same sandbox'))
+    .argument('[command...]', 'command to run instead of an interactive shell')
+    .action(async (command: string[], flags: RunFlags) => done(await runSession(ctx, flags, 'shell', command)));
+}

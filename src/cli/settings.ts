@@ -1,0 +1,28 @@
+import path from 'node:path';
+import type { CliContext } from './context.js';
+
+/**
+ * ccbox's own settings from the environment, read in one place. Flags win over these; these win over
+ * the profile where both can say the same thing (base image, CA).
+ */
+export interface CcboxSettings {
+  engineHost: string | undefined;
+  baseImage: string | undefined;
+  extraCaCerts: string | undefined;
+  cacheDir: string;
+  registry: string;
+  debianMirror: string | undefined;
+}
+
+export function readSettings(ctx: CliContext): CcboxSettings {
+  const env = ctx.env;
+  const xdg = env.XDG_CACHE_HOME;
+  return {
+    engineHost: env.DOCKER_HOST || undefined,
+    baseImage: env.CCBOX_BASE_IMAGE || undefined,
+    extraCaCerts: env.CCBOX_EXTRA_CA_CERTS || undefined,
+    cacheDir: env.CCBOX_CACHE_DIR || path.join(xdg || path.join(ctx.home, '.cache'), 'ccbox'),
+    registry: (env.CCBOX_NPM_REGISTRY || env.npm_config_registry || 'https://registry.npmjs.org').replace(/\/+$/, ''),
+    debianMirror: env.CCBOX_DEBIAN_MIRROR || undefined,
+  };
+}

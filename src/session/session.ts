@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ContainerHandle, Engine, NetworkRef, Ulimit } from './engine.js';
+import { LABEL_OWNER, sessionLabels } from './engine.js';
+import type { SessionEventSink, StepId } from './events.js';
+import type { SessionPlan } from '../policy/plan.js';
+import { compile } from '../policy/compile/compile.js';
+import { loadProfile, type LoadOptions } from '../profile/load.js';
+import { formatIssue } from '../profile/issues.js';
+import { checkWorktree, findRepository, type Worktree } from './worktree.js';
+import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
+import { createSessionClone, fetchSessionBranch, type SessionClone } from './session-clone.js';
+import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
+import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
+import type { BinarySource } from '../image/binaries.js';
+import { git } from './git.js';
+import { describeError } from '../errors.js';
+
+export interface SessionRequest {
+  profileRef: string;
+  loadOptions: LoadOptions;
+  cwd: string;
+  home: string;
+  hostEnv: Readonly<Record<string, string | undefined>>;
+  /** `--worktree`: work in a fresh clone on branch ccbox/<session>. */
+  worktreeMode: boolean;
+  /** What runs in the container: Claude Code with its arguments, or a shell command. */
+  command: readonly string[];
+  role: 'agent' | 'shell';
+  tty: boolean;
+  baseImage: string | undefined;
+  caFile: string | undefined;
+  /** Where --worktree clones live. */
+  worktreesDir: string;
+  /** An empty directory ccbox owns, mounted read-only as the stand-in for masked or missing paths. */
+  emptyDir: string;
+  /** `host:pid` of this ccbox process, labelled on everything so `ccbox gc` can tell a crashed session. */
+  owner: string;
+  signal?: AbortSignal;
+}
+
+export interface SessionDeps {
+  /** Connects to the engine (lazily, so bad input fails before the engine is even needed). */
+  connect: () => Promise<Engine>;
+  binaries: BinarySource;
+  onEvent: SessionEventSink;
+  now?: () => number;
+}
+
+/** A session whose container exists (created, not started). Dispose removes everything it created. */
+export interface PreparedSession extends AsyncDisposable {
+  id: string;
+  plan: SessionPlan;
+  worktree: Worktree;
+  clone: SessionClone | undefined;
+  image: string;
+  network: NetworkRef;
+  container: ContainerHandle;
+  dispose(): Promise<string[]>;
+}
+
+export const DEFAULT_BASE_IMAGE = 'ccbox/base:bookworm';
+
+/** A new session id: short, random, safe in container and branch names. */
+export function newSessionId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** The user's git identity from their global config (never the repository's, which the agent can write). */
+async function gitIdentity(repo: string): Promise<{ name: string; email: string } | undefined> {
+  const [name, email] = await Promise.all([git(['config', '--global', 'user.name'], repo), git(['config', '--global', 'user.email'], repo)]);
+  const n = name.stdout.trim();
+  const e = email.stdout.trim();
+  return n && e ? { name: n, email: e } : undefined;
+}
+
+/**
+ * Brings a session up to a created (not yet started) agent container: profile → worktree → engine →
+ * image → network → container, each step reported. Bad input fails before anything is created; a
+ * later failure removes whatever was created before it rethrows.
+ */
+export async function prepareSession(req: SessionRequest, deps: SessionDeps): Promise<PreparedSession> {
+  const now = deps.now ?? Date.now;
+  const emit = deps.onEvent;
+  const id = newSessionId();
+  const undo: Array<{ what: string; run: () => Promise<void> }> = [];
+  const removed: string[] = [];
+
+  async function step<T>(stepId: StepId, title: string, fn: () => Promise<T>, detail?: (v: T) => string): Promise<T> {
+    const start = now();
+    emit({ type: 'step-start', step: stepId, title, at: start });
+    try {
+      const value = await fn();
+      emit({ type: 'step-done', step: stepId, title, at: now(), ms: now() - start, ...(detail ? { detail: detail(value) } : {}) });
+      return value;
+    } catch (err) {
+      emit({ type: 'step-failed', step: stepId, title, error: describeError(err), at: now(), ms: now() - start });
+      throw err;
+    }
+  }
+
+  async function dispose(): Promise<string[]> {
+    while (undo.length > 0) {
+      const u = undo.pop();
+      if (!u) break;
+      try {
+        await u.run();
+        removed.push(u.what);
+      } catch (err) {
+        emit({ type: 'warning', text: `could not remove ${u.what}: ${describeError(err)}`, at: now() });
+      }
+    }
+    return removed;
+  }
+
+  try {
+    const plan = await step('profile', 'profile', () => {
+      const { profile, warnings } = loadProfile(req.profileRef, req.loadOptions);
+      for (const w of warnings) emit({ type: 'warning', text: formatIssue(w), at: now() });
+      return Promise.resolve(compile(profile));
+    }, (p) => `${p.profile.name} (policy ${p.policyVersion})`);
+
+    const { worktree, clone } = await step('worktree', 'worktree', async () => {
+      const repository = await findRepository(req.cwd);
+      const owner = checkWorktree(repository, req.home);
+      if (!req.worktreeMode) return { worktree: { root: repository, repository, ...owner } as Worktree, clone: undefined };
+      const c = await createSessionClone(repository, id, req.worktreesDir, owner, req.signal);
+      undo.push({ what: `fetch of ${c.branch}`, run: async () => void (await fetchSessionBranch(repository, c)) });
+      const cloneOwner = checkWorktree(c.dir, req.home);
+      return { worktree: { root: c.dir, repository, branch: c.branch, ...cloneOwner } as Worktree, clone: c };
+    }, (w) => `${w.worktree.root} (uid ${w.worktree.uid}${w.clone ? `, branch ${w.clone.branch}` : ''})`);
+
+    const { engine, info } = await step('engine', 'engine', async () => {
+      const e = await deps.connect();
+      return { engine: e, info: await e.info() };
+    }, (r) => `${r.info.kind} ${r.info.version}`);
+
+    const caFile = req.caFile ?? plan.image.extraCaCerts;
+    const image = await step('image', 'image', () =>
+      ensureAgentImage(engine, {
+        plan,
+        baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
+        uid: worktree.uid,
+        gid: worktree.gid,
+        caFile,
+        binaries: deps.binaries,
+        ...(req.signal ? { signal: req.signal } : {}),
+        onProgress: (p) => emit({ type: 'step-progress', step: 'image', text: p.text, at: now() }),
+      }), (i) => `${i.tag} (${i.built.agent || i.built.runtime ? `built${i.built.runtime ? ' runtime and agent' : ''}` : 'cached'})`);
+
+    const network = await step('network', 'network', async () => {
+      const n = await engine.createNetwork({ name: `ccbox-${id}-int`, internal: true, labels: { ...sessionLabels(id, 'network', plan.policyVersion), [LABEL_OWNER]: req.owner } });
+      undo.push({ what: `network ${n.name}`, run: () => engine.removeNetwork(n.id) });
+      return n;
+    }, (n) => `${n.name} (internal)`);
+
+    const container = await step('container', 'container', async () => {
+      mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
+      const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
+      writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
+      const mounts = planWorktreeMounts(worktree.root, plan.container, { emptyDir: req.emptyDir, emptyFile: '/dev/null' });
+      undo.push({ what: 'placeholders', run: () => Promise.resolve(removePlaceholders(mounts.placeholders)) });
+      for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
+      const spec = agentContainerSpec({
+        session: id,
+        plan,
+        image: image.tag,
+        worktree,
+        worktreeMounts: clone
+          ? { ...mounts, mounts: [...mounts.mounts, { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true }] }
+          : mounts,
+        network: network.name,
+        command: req.command,
+        tty: req.tty,
+        hostEnv: req.hostEnv,
+        caInImage: caFile !== undefined ? CA_IN_IMAGE : undefined,
+        gitIdentity: await gitIdentity(worktree.repository),
+        ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
+        resolvConf,
+      });
+      const c = await engine.createContainer({ ...spec, labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner } });
+      undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }) });
+      return c;
+    }, (c) => c.name);
+
+    emit({ type: 'ready', session: id, policyVersion: plan.policyVersion, profile: plan.profile.name, image: image.tag, worktree: worktree.root, at: now() });
+    return { id, plan, worktree, clone, image: image.tag, network, container, dispose, [Symbol.asyncDispose]: async () => void (await dispose()) };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** Podman on this kind of host refuses containers whose limits exceed the host's hard limits. */
+const PODMAN_ULIMITS: readonly Ulimit[] = [
+  { name: 'nofile', soft: 20000, hard: 20000 },
+  { name: 'nproc', soft: 32768, hard: 32768 },
+];
+
+/** The directory ccbox keeps state in, under the cache dir. */
+export function stateDirs(cacheDir: string): { worktreesDir: string; emptyDir: string } {
+  return { worktreesDir: path.join(cacheDir, 'worktrees'), emptyDir: path.join(cacheDir, 'empty') };
+}
