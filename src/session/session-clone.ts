@@ -12,6 +12,16 @@ export interface SessionClone {
   objectsDir: string;
 }
 
+/** POSIX shell quoting for the one place git takes a command string. */
+const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Why --upload-pack: for a local clone or fetch git starts upload-pack with the -c settings removed, so
+ * when ccbox runs as root against a user's repository the only way to vouch for that one repository
+ * is on upload-pack's own command line.
+ */
+const uploadPack = (repoGitDir: string): string => `--upload-pack=git -c safe.directory=${shq(repoGitDir)} upload-pack`;
+
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await lchown(dir, uid, gid);
   for (const name of await readdir(dir)) {
@@ -38,7 +48,7 @@ export async function createSessionClone(repository: string, session: string, ba
     throw new CcboxError('--worktree needs a repository with at least one commit', { code: 'WORKTREE_NO_COMMIT', exitCode: ExitCodes.invalidInput, hint: 'commit something first, or run without --worktree' });
   }
   const commonDir = await git(['rev-parse', '--path-format=absolute', '--git-common-dir'], repository, signal, repository);
-  const clone = await git(['clone', '--quiet', '--shared', '--no-checkout', repository, dir], baseDir, signal, `${repository}/.git`);
+  const clone = await git(['clone', '--quiet', uploadPack(`${repository}/.git`), '--shared', '--no-checkout', repository, dir], baseDir, signal, `${repository}/.git`);
   if (clone.code !== 0) throw new CcboxError(`could not create the session worktree: ${clone.stderr.trim()}`, { code: 'WORKTREE_CLONE', exitCode: ExitCodes.sandboxFailed });
   const checkout = await git(['checkout', '--quiet', '-b', branch, head.stdout.trim()], dir, signal);
   if (checkout.code !== 0) throw new CcboxError(`could not check out ${branch}: ${checkout.stderr.trim()}`, { code: 'WORKTREE_CHECKOUT', exitCode: ExitCodes.sandboxFailed });
@@ -52,6 +62,6 @@ export async function createSessionClone(repository: string, session: string, ba
 
 /** Brings the session branch into the repository, so the work shows up where the user expects it. */
 export async function fetchSessionBranch(repository: string, clone: SessionClone): Promise<boolean> {
-  const r = await git(['fetch', '--quiet', clone.dir, `+${clone.branch}:${clone.branch}`], repository, undefined, '*');
+  const r = await git(['fetch', '--quiet', uploadPack(`${clone.dir}/.git`), clone.dir, `+${clone.branch}:${clone.branch}`], repository, undefined, repository);
   return r.code === 0;
 }

@@ -68,11 +68,12 @@ export function newSessionId(): string {
 }
 
 /** The user's git identity from their global config (never the repository's, which the agent can write). */
-async function gitIdentity(repo: string): Promise<{ name: string; email: string } | undefined> {
+async function gitIdentity(repo: string): Promise<{ name: string; email: string }> {
   const [name, email] = await Promise.all([git(['config', '--global', 'user.name'], repo), git(['config', '--global', 'user.email'], repo)]);
   const n = name.stdout.trim();
   const e = email.stdout.trim();
-  return n && e ? { name: n, email: e } : undefined;
+  // Without one, commits in the sandbox would fail; say plainly who made them.
+  return n && e ? { name: n, email: e } : { name: 'ccbox agent', email: 'agent@ccbox.invalid' };
 }
 
 /**

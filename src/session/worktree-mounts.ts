@@ -140,6 +140,8 @@ export function planWorktreeMounts(root: string, plan: Pick<ContainerPlan, 'read
 
   const masked = new Set<string>();
   for (const pattern of plan.maskedPaths) for (const rel of select(pattern, root, entries)) masked.add(rel);
+  // A secret inside a masked directory is hidden already (and its mount point would not exist).
+  for (const rel of [...masked]) if (under(rel, [...masked].filter((o) => o !== rel))) masked.delete(rel);
 
   const readOnly = new Set<string>();
   const placeholders: string[] = [];

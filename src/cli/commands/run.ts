@@ -4,12 +4,12 @@ import type { CliContext } from '../context.js';
 import { loadOptionsFrom } from '../context.js';
 import { readSettings } from '../settings.js';
 import { createLifecycle } from '../lifecycle.js';
-import { errorOutcome, reportError } from '../output.js';
+import { errorOutcome, line, reportError } from '../output.js';
+import { CcboxError } from '../../errors.js';
 import { connectEngine } from '../../docker/index.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../session/session.js';
 import { createReporter, type Reporter } from '../../ui/reporter.js';
 import { handOffTerminal } from '../../ui/terminal.js';
-import type { ExitCode } from '../../exit-codes.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { ownerLabel } from './sessions.js';
 
@@ -34,6 +34,7 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
   const command = role === 'agent' ? ['claude', ...args] : args.length > 0 ? args : ['bash', '-l'];
   let session: PreparedSession | undefined;
   let exitCode: number = ExitCodes.ok;
+  let failure: { code: string; message: string; hint?: string } | undefined;
   try {
     session = await prepareSession(
       {
@@ -86,12 +87,16 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
     }
     exitCode = await container.wait();
     restore?.();
-    process.stdin.unpipe();
-    process.stdin.pause();
     streams.close();
   } catch (err) {
-    const code = life.signalExitCode() ?? reportFailure(ctx, mode, err);
-    exitCode = code;
+    await reporter.release();
+    const signalled = life.signalExitCode();
+    if (signalled !== undefined) exitCode = signalled;
+    else if (mode === 'json') {
+      failure = errorOutcome(err).error;
+      exitCode = err instanceof CcboxError ? err.exitCode : ExitCodes.internal;
+      for (const d of err instanceof CcboxError ? err.details : []) line(ctx.stderr, d);
+    } else exitCode = reportError(ctx.stderr, err);
   } finally {
     if (session) {
       const s = session;
@@ -102,14 +107,8 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
   }
   const signalled = life.signalExitCode();
   const finalCode = signalled ?? exitCode;
-  reporter.finish({ exitCode: finalCode, ...(session ? { session: session.id } : {}) });
+  reporter.finish({ exitCode: finalCode, ...(session ? { session: session.id } : {}), ...(failure ? { error: failure } : {}) });
   return finalCode;
-}
-
-function reportFailure(ctx: CliContext, mode: 'json' | 'plain' | 'ink', err: unknown): ExitCode {
-  const code = reportError(ctx.stderr, err);
-  if (mode === 'json') ctx.stdout.write(`${JSON.stringify({ ...errorOutcome(err), exitCode: code })}\n`);
-  return code;
 }
 
 function addSessionOptions(cmd: Command): Command {
