@@ -12,6 +12,10 @@ export interface CcboxSettings {
   cacheDir: string;
   registry: string;
   debianMirror: string | undefined;
+  /** Where sessions keep their audit logs (XDG state). */
+  stateDir: string;
+  /** The network the gate reaches the world through (tests give it an internal one). */
+  gateNetwork: string | undefined;
 }
 
 export function readSettings(ctx: CliContext): CcboxSettings {
@@ -24,5 +28,7 @@ export function readSettings(ctx: CliContext): CcboxSettings {
     cacheDir: env.CCBOX_CACHE_DIR || path.join(xdg || path.join(ctx.home, '.cache'), 'ccbox'),
     registry: (env.CCBOX_NPM_REGISTRY || env.npm_config_registry || 'https://registry.npmjs.org').replace(/\/+$/, ''),
     debianMirror: env.CCBOX_DEBIAN_MIRROR || undefined,
+    stateDir: env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
+    gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
   };
 }

@@ -15,7 +15,10 @@ import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
 import type { BinarySource } from '../image/binaries.js';
 import { git } from './git.js';
-import { describeError } from '../errors.js';
+import { CcboxError, describeError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+import { ensureGateImage } from '../image/gate-image.js';
+import { GATE_ALIAS, GATE_PORT, gateContainerSpec, proxyEnv, waitForGate, writeGateFiles } from './gate.js';
 
 export interface SessionRequest {
   profileRef: string;
@@ -37,6 +40,10 @@ export interface SessionRequest {
   emptyDir: string;
   /** `host:pid` of this ccbox process, labelled on everything so `ccbox gc` can tell a crashed session. */
   owner: string;
+  /** Where sessions keep their gate policy and audit log (a host folder only the gate mounts). */
+  sessionsDir: string;
+  /** The network the gate reaches the world through; default the engine's default bridge. */
+  gateNetwork: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -51,6 +58,7 @@ export interface SessionDeps {
 /** A session whose container exists (created, not started). Dispose removes everything it created. */
 export interface PreparedSession extends AsyncDisposable {
   id: string;
+  gate: { container: ContainerHandle; address: string; auditDir: string; mode: string };
   plan: SessionPlan;
   worktree: Worktree;
   clone: SessionClone | undefined;
@@ -156,6 +164,38 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       return n;
     }, (n) => `${n.name} (internal)`);
 
+    const gate = await step('gate', 'gate', async () => {
+      const gateImage = await ensureGateImage(engine, {
+        baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
+        binaries: deps.binaries,
+        ...(req.signal ? { signal: req.signal } : {}),
+        onProgress: (p) => emit({ type: 'step-progress', step: 'gate', text: p.text, at: now() }),
+      });
+      // Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed.
+      const hostUid = process.getuid?.() ?? 0;
+      const gateUser = hostUid === 0 ? { uid: 65534, gid: 65534 } : { uid: hostUid, gid: process.getgid?.() ?? hostUid };
+      const files = writeGateFiles(path.join(req.sessionsDir, id), plan, gateUser);
+      const c = await engine.createContainer({
+        ...gateContainerSpec({
+          session: id,
+          plan,
+          image: gateImage.tag,
+          internalNetwork: network.name,
+          outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
+          files,
+          user: gateUser,
+          ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
+        }),
+        labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
+      });
+      undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }) });
+      await c.start();
+      const health = await waitForGate(c, 15_000, req.signal);
+      const address = (await c.inspect()).ipAddresses[network.name];
+      if (!address) throw new CcboxError('the gate has no address on the session network', { code: 'GATE_NO_ADDRESS', exitCode: ExitCodes.sandboxFailed });
+      return { container: c, address, auditDir: files.auditDir, mode: health.mode, allowed: health.allowedPatterns };
+    }, (g) => `${g.mode}, ${g.allowed} host pattern${g.allowed === 1 ? '' : 's'} allowed, at ${g.address}:${GATE_PORT}`);
+
     const container = await step('container', 'container', async () => {
       mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
       const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
@@ -179,6 +219,8 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
         gitIdentity: await gitIdentity(worktree.repository),
         ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
         resolvConf,
+        extraEnv: proxyEnv(gate.address),
+        extraHosts: [`${GATE_ALIAS}:${gate.address}`],
       });
       const c = await engine.createContainer({ ...spec, labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner } });
       undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }) });
@@ -186,7 +228,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     }, (c) => c.name);
 
     emit({ type: 'ready', session: id, policyVersion: plan.policyVersion, profile: plan.profile.name, image: image.tag, worktree: worktree.root, at: now() });
-    return { id, plan, worktree, clone, image: image.tag, network, container, dispose, [Symbol.asyncDispose]: async () => void (await dispose()) };
+    return { id, plan, worktree, clone, image: image.tag, network, container, gate: { container: gate.container, address: gate.address, auditDir: gate.auditDir, mode: gate.mode }, dispose, [Symbol.asyncDispose]: async () => void (await dispose()) };
   } catch (err) {
     await dispose();
     throw err;
@@ -200,6 +242,6 @@ const PODMAN_ULIMITS: readonly Ulimit[] = [
 ];
 
 /** The directory ccbox keeps state in, under the cache dir. */
-export function stateDirs(cacheDir: string): { worktreesDir: string; emptyDir: string } {
-  return { worktreesDir: path.join(cacheDir, 'worktrees'), emptyDir: path.join(cacheDir, 'empty') };
+export function stateDirs(cacheDir: string, stateDir = path.join(cacheDir, 'state')): { worktreesDir: string; emptyDir: string; sessionsDir: string } {
+  return { worktreesDir: path.join(cacheDir, 'worktrees'), emptyDir: path.join(cacheDir, 'empty'), sessionsDir: path.join(stateDir, 'sessions') };
 }

@@ -5,7 +5,7 @@ import { connectEngine } from '../../src/docker/index.js';
 import type { Engine } from '../../src/session/engine.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../src/session/session.js';
 import { packageRoot } from '../../src/paths.js';
-import { CACHE_DIR, isRoot, makeRepo } from './cli.js';
+import { CACHE_DIR, ensureOutsideNetwork, isRoot, makeRepo } from './cli.js';
 import { ensureModelImage, startModel } from './model.js';
 
 // The real Claude Code binary in the real agent image, driven by a scripted Messages API that runs in a
@@ -51,6 +51,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         caFile: undefined,
         ...stateDirs(CACHE_DIR),
         owner: `${os.hostname()}:${process.pid}`,
+        gateNetwork: ensureOutsideNetwork(),
       },
       { connect: () => Promise.resolve(engine), binaries: { registry: 'https://registry.npmjs.org', cacheDir: CACHE_DIR, arch: os.arch() }, onEvent: () => undefined },
     );
@@ -68,7 +69,8 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
     const model = await startModel(engine, { session: session.id, network: session.network.name, script, image: modelImage });
     try {
       return await session.container.exec(['claude', ...args], {
-        env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-test-scripted' },
+        // The model stands on the session network itself here (no relay yet): reach it directly.
+        env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-test-scripted', NO_PROXY: new URL(model.url).hostname, no_proxy: new URL(model.url).hostname },
         workingDir: '/workspace',
       });
     } finally {

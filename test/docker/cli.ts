@@ -17,12 +17,29 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * The network test gates reach "the world" through: itself internal, holding only the test's own
+ * servers, so that even a broken gate cannot send a packet off this machine.
+ */
+export const OUTSIDE_NETWORK = 'ccbox-test-outside';
+
+export function ensureOutsideNetwork(name = OUTSIDE_NETWORK): string {
+  try {
+    execFileSync('docker', ['network', 'inspect', name], { stdio: 'ignore' });
+  } catch {
+    execFileSync('docker', ['network', 'create', '--internal', '--label', 'dev.ccbox.test=1', name], { stdio: 'ignore' });
+  }
+  return name;
+}
+
 /** The environment a test ccbox runs with: nothing of the host's but what it needs. */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: extra.HOME ?? os.tmpdir(),
     CCBOX_CACHE_DIR: CACHE_DIR,
+    CCBOX_STATE_DIR: path.join(CACHE_DIR, 'state'),
+    CCBOX_GATE_NETWORK: ensureOutsideNetwork(),
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
     ...extra,

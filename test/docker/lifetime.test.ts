@@ -13,7 +13,7 @@ const waitFor = async <T>(fn: () => T | undefined, ms = 120_000): Promise<T> => 
 };
 
 const sessionOfPid = (pid: number): string | undefined => {
-  const out = execFileSync('docker', ['ps', '--filter', `label=dev.ccbox.owner`, '--format', '{{.Label "dev.ccbox.session"}} {{.Label "dev.ccbox.owner"}}'], { encoding: 'utf8' });
+  const out = execFileSync('docker', ['ps', '--filter', `label=dev.ccbox.owner`, '--filter', 'label=dev.ccbox.role=shell', '--format', '{{.Label "dev.ccbox.session"}} {{.Label "dev.ccbox.owner"}}'], { encoding: 'utf8' });
   return out
     .split('\n')
     .map((l) => l.split(' '))
@@ -26,7 +26,7 @@ describe.skipIf(!isRoot)('session lifetime', () => {
     const child = startCli(['shell', '--plain', '--', 'sleep', '600'], { cwd: repo });
     const pid = child.pid ?? 0;
     const session = await waitFor(() => sessionOfPid(pid));
-    expect(ccboxObjects(session).containers).toHaveLength(1);
+    expect(ccboxObjects(session).containers).toHaveLength(2); // agent and gate
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     // Killed without cleanup: the session is still there.
@@ -41,7 +41,7 @@ describe.skipIf(!isRoot)('session lifetime', () => {
     const child = startCli(['shell', '--plain', '--', 'sleep', '600'], { cwd: repo });
     const session = await waitFor(() => sessionOfPid(child.pid ?? 0));
     await runCli(['gc'], { cwd: repo });
-    expect(ccboxObjects(session).containers).toHaveLength(1);
+    expect(ccboxObjects(session).containers).toHaveLength(2);
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.on('close', (c) => r(c)));
     expect(code).toBe(143);

@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildProgress, Engine } from '../session/engine.js';
+import { contentHash } from '../policy/canonical.js';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+import { packageRoot } from '../paths.js';
+import { ensureGateNode, type BinarySource } from './binaries.js';
+import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
+
+/** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
+const GATE_DIRS = ['egress/src', 'src/policy/egress'];
+
+function gateFiles(): Array<{ path: string; content: string }> {
+  const dist = path.join(packageRoot(), 'dist');
+  const files: Array<{ path: string; content: string }> = [{ path: 'app/package.json', content: '{"type":"module"}\n' }];
+  for (const dir of GATE_DIRS) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(dist, dir)).filter((f) => f.endsWith('.js')).sort();
+    } catch (cause) {
+      throw new CcboxError(`the compiled gate is missing (${path.join(dist, dir)})`, { code: 'GATE_NOT_BUILT', exitCode: ExitCodes.imageBuildFailed, hint: 'run `npm run build` first', cause });
+    }
+    for (const name of names) files.push({ path: `app/${dir}/${name}`, content: readFileSync(path.join(dist, dir, name), 'utf8') });
+  }
+  return files;
+}
+
+/** Makes sure the gate image exists; its tag is a content hash of the base, the Node pin and the code. */
+export async function ensureGateImage(
+  engine: Engine,
+  req: { baseImage: string; binaries: BinarySource; signal?: AbortSignal; onProgress?: (p: BuildProgress) => void },
+): Promise<{ tag: string; built: boolean }> {
+  const base = await engine.inspectImage(req.baseImage);
+  if (!base) {
+    throw new CcboxError(`the base image ${req.baseImage} is not on this engine`, { code: 'BASE_IMAGE_MISSING', exitCode: ExitCodes.imageBuildFailed, hint: 'build one with `ccbox image base`' });
+  }
+  const dockerfile = readFileSync(path.join(packageRoot(), 'egress', 'Dockerfile'), 'utf8');
+  const files = gateFiles();
+  const nodeId = `node-linux-${req.binaries.arch}@${DEFAULT_GATE_NODE_VERSION}`;
+  const tag = `ccbox/gate:${contentHash({ dockerfile, base: base.id, files, node: nodeId })}`;
+  if (await engine.imageExists(tag)) return { tag, built: false };
+  const node = await ensureGateNode(req.binaries);
+  await engine.buildImage({
+    tag,
+    context: [{ path: 'Dockerfile', content: dockerfile }, { path: 'node', hostPath: node.path, mode: 0o755 }, ...files],
+    buildArgs: { BASE_IMAGE: req.baseImage },
+    labels: { 'dev.ccbox.image': 'gate' },
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  return { tag, built: true };
+}

@@ -1,0 +1,111 @@
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ContainerHandle, ContainerSpec, Engine, Ulimit } from './engine.js';
+import { sessionLabels } from './engine.js';
+import type { SessionPlan } from '../policy/plan.js';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+
+export const GATE_PORT = 3128;
+export const GATE_ALIAS = 'gate';
+
+/** Where a session keeps what the agent must never reach: the gate's policy and its audit log. */
+export interface GateFiles {
+  policyFile: string;
+  auditDir: string;
+}
+
+/** Writes the session's egress policy and creates the audit folder (only the gate mounts it). */
+export function writeGateFiles(sessionDir: string, plan: SessionPlan, gateUser: { uid: number; gid: number }): GateFiles {
+  const auditDir = path.join(sessionDir, 'audit');
+  mkdirSync(auditDir, { recursive: true, mode: 0o750 });
+  const policyFile = path.join(sessionDir, 'egress-policy.json');
+  writeFileSync(policyFile, `${JSON.stringify(plan.egress, null, 2)}\n`, { mode: 0o644 });
+  if (process.getuid?.() === 0) chownSync(auditDir, gateUser.uid, gateUser.gid);
+  return { policyFile, auditDir };
+}
+
+export interface GateSpecInput {
+  session: string;
+  plan: SessionPlan;
+  image: string;
+  internalNetwork: string;
+  /** The network the gate reaches the world through (the engine's default bridge unless told). */
+  outboundNetwork: string;
+  files: GateFiles;
+  user: { uid: number; gid: number };
+  ulimits?: readonly Ulimit[];
+}
+
+/**
+ * The gate container. It is the only container with a route out, so it is hardened like the agent
+ * (non-root, no capabilities, read-only root) and holds nothing the agent can reach: its policy and
+ * audit folder are host files mounted into it alone.
+ */
+export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
+  return {
+    name: `ccbox-${input.session}-gate`,
+    image: input.image,
+    env: { CCBOX_SESSION: input.session, CCBOX_GATE_PORT: String(GATE_PORT), CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json', CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl' },
+    user: `${input.user.uid}:${input.user.gid}`,
+    labels: sessionLabels(input.session, 'gate', input.plan.policyVersion),
+    mounts: [
+      { type: 'bind', source: input.files.policyFile, target: '/etc/ccbox/egress-policy.json', readOnly: true },
+      { type: 'bind', source: input.files.auditDir, target: '/var/log/ccbox', readOnly: false },
+      { type: 'tmpfs', target: '/tmp', options: { sizeBytes: 64 * 1024 * 1024 } },
+    ],
+    readOnlyRootfs: true,
+    capDrop: ['ALL'],
+    securityOpt: ['no-new-privileges'],
+    network: { name: input.outboundNetwork },
+    extraNetworks: [{ name: input.internalNetwork, aliases: [GATE_ALIAS] }],
+    resources: { memoryBytes: 512 * 1024 * 1024, pidsLimit: 256 },
+    ...(input.ulimits ? { ulimits: input.ulimits } : {}),
+    init: true,
+    stopSignal: 'SIGTERM',
+  };
+}
+
+const HEALTH_SCRIPT = `fetch('http://127.0.0.1:${GATE_PORT}/healthz').then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))`;
+
+export interface GateHealth {
+  mode: string;
+  allowedPatterns: number;
+}
+
+/**
+ * Waits until the gate answers its health check (asked from inside the gate, so it works on any engine
+ * and network). Why: the agent starts only once its one way out is up; a gate that cannot start means
+ * no session, with the gate's own words as the reason.
+ */
+export async function waitForGate(gate: ContainerHandle, timeoutMs = 15_000, signal?: AbortSignal): Promise<GateHealth> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    const state = await gate.inspect();
+    if (!state.running) break;
+    const r = await gate.exec(['/usr/local/bin/node', '-e', HEALTH_SCRIPT]).catch(() => undefined);
+    if (r?.exitCode === 0) {
+      const body = JSON.parse(r.stdout) as Record<string, unknown>;
+      const allowed = body.allowedPatterns ?? body.allowHosts ?? body.allowed ?? 0;
+      return { mode: String(body.mode ?? 'unknown'), allowedPatterns: Number(allowed) };
+    }
+    if (Date.now() > end) break;
+    await new Promise((r2) => setTimeout(r2, 100));
+  }
+  const logs = await gate.logs({ tail: 20 }).catch(() => ({ stdout: '', stderr: '' }));
+  const said = `${logs.stderr}${logs.stdout}`.trim().split('\n').slice(-5);
+  throw new CcboxError('the gate did not start, so the session does not either', {
+    code: 'GATE_FAILED',
+    exitCode: ExitCodes.sandboxFailed,
+    hint: 'the gate said what is wrong above',
+    details: said,
+  });
+}
+
+/** The agent's proxy settings: by address, because the agent has no resolver. */
+export function proxyEnv(gateAddress: string): Record<string, string> {
+  const url = `http://${gateAddress}:${GATE_PORT}`;
+  const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
+  return { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: noProxy, no_proxy: noProxy };
+}
