@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectEngine } from '../../src/docker/index.js';
+import { CACHE_DIR, ensureOutsideNetwork, isRoot, makeRepo, outcome, runCli, startCli } from './cli.js';
+import { ensureModelImage } from './model.js';
+
+// The gate as the session's only way out. The gate's outbound network is itself internal and holds
+// only this test's server, so even a broken gate cannot send a packet off the machine.
+
+const SITE = 'site.allowed.test';
+const SERVER = 'ccbox-test-site';
+// HTTP on 80 and 443 (plain, so CONNECT tunnels can be checked without TLS) and a UDP sink on 9999
+// that logs every datagram it receives.
+const SERVER_JS = `
+const http = require('node:http'); const dgram = require('node:dgram');
+const h = (req, res) => { res.end('site-ok ' + req.url); };
+http.createServer(h).listen(80); http.createServer(h).listen(443);
+const u = dgram.createSocket('udp4'); u.on('message', (m) => console.log('UDP ' + m.toString())); u.bind(9999);
+console.log('listening');`;
+
+let serverIp = '';
+let profileFile = '';
+let repo = '';
+
+const sh = (cmd: string, extra: string[] = []) => runCli(['shell', '--plain', '--profile', profileFile, ...extra, '--', 'bash', '-c', cmd], { cwd: repo });
+const events = (session: string): Array<Record<string, unknown>> => {
+  const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'egress.jsonl');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+};
+
+describe.skipIf(!isRoot)('the gate', () => {
+  beforeAll(async () => {
+    const network = ensureOutsideNetwork();
+    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
+    const image = await ensureModelImage(engine);
+    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
+    execFileSync('docker', ['run', '-d', '--name', SERVER, '--label', 'dev.ccbox.test=1', '--network', network, '--network-alias', SITE, '--user', '0', image, 'node', '-e', SERVER_JS], { stdio: 'ignore' });
+    serverIp = execFileSync('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, SERVER], { encoding: 'utf8' }).trim();
+    const subnet = execFileSync('docker', ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network], { encoding: 'utf8' }).trim();
+    repo = makeRepo(1000);
+    // The site's name resolves to a private address; the profile allows that exact range (nothing else).
+    profileFile = path.join(path.dirname(repo), 'gate-test.yaml');
+    writeFileSync(profileFile, `name: gate-test\nextends: low-risk\negress:\n  allow: [${SITE}]\n  allowCidrs: [${subnet}]\n`);
+  });
+
+  afterAll(() => {
+    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
+  });
+
+  it('lets the agent reach an allowlisted site through the gate, by plain HTTP and by CONNECT', async () => {
+    const r = await sh(`curl -sS -m 10 http://${SITE}/plain; echo; curl -sS -m 10 --proxytunnel http://${SITE}:443/tunnel; echo`);
+    expect(r.stderr).toMatch(/✓ gate\s+enforce, 11 host patterns allowed, at [\d.]+:3128/);
+    expect(r.stdout).toContain('site-ok /plain');
+    expect(r.stdout).toContain('site-ok /tunnel');
+  });
+
+  it('refuses a host the profile does not allow with 403 and a one-line reason, and records every decision', async () => {
+    const r = await runCli(['shell', '--json', '--profile', profileFile, '--', 'bash', '-c', `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`], { cwd: repo });
+    expect(r.stderr).toMatch(/example\.com is not on the allowlist\s*\n403/);
+    // The CONNECT for TLS is refused with 403 as well.
+    expect(r.stderr).toMatch(/connect=403/);
+    const session = outcome(r).session ?? '';
+    const log = events(session);
+    const allowed = log.find((e) => e.host === SITE && e.decision === 'allow');
+    expect(allowed).toMatchObject({ type: 'egress', session, port: 80, address: serverIp, rule: `allow:${SITE}`, mode: 'enforce', forwarded: true });
+    expect(allowed?.bytesDown).toBeGreaterThan(0);
+    expect(typeof allowed?.durationMs).toBe('number');
+    expect(typeof allowed?.policyVersion).toBe('string');
+    const denied = log.filter((e) => e.host === 'example.com');
+    expect(denied.length).toBe(2);
+    for (const e of denied) expect(e).toMatchObject({ decision: 'deny', rule: 'deny:not-allowlisted', forwarded: false, address: null });
+  });
+
+  it('leaves no way around it: no direct route, no outside DNS, no raw TCP, no UDP, no IPv6', async () => {
+    const r = await sh(
+      [
+        `curl -sS -m 5 --noproxy '*' http://${serverIp}/direct && echo DIRECT-HTTP-OK`,
+        `timeout 5 bash -c 'exec 3<>/dev/tcp/${serverIp}/80' && echo RAW-TCP-OK`,
+        'getent hosts example.com && echo DNS-OK',
+        `getent hosts ${SITE} && echo DNS-SITE-OK`,
+        'cat /etc/resolv.conf',
+        `for i in 1 2 3; do echo udp-from-agent > /dev/udp/${serverIp}/9999; done; echo udp-sent`,
+        "awk '$1 !~ /^0+$/ || $2 != \"00\" {print \"V6ROUTE\", $0}' /proc/net/ipv6_route 2>/dev/null | grep -v ' lo$' | grep -v '^V6ROUTE fe80' | grep -v '^V6ROUTE ff00' ; true",
+        "grep -v -E ' lo$' /proc/net/if_inet6 2>/dev/null | grep -v '^fe80' | sed 's/^/V6ADDR /'; true",
+        'echo done',
+      ].join('; '),
+    );
+    expect(r.stdout).toContain('done');
+    expect(r.stdout).not.toMatch(/DIRECT-HTTP-OK|RAW-TCP-OK|DNS-OK|DNS-SITE-OK|V6ROUTE|V6ADDR/);
+    expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
+    expect(r.stdout).not.toMatch(/127\.0\.0\.11/);
+    expect(r.stdout).toContain('udp-sent');
+    const logs = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' });
+    expect(logs).not.toContain('udp-from-agent');
+  });
+
+  it('kills the gate mid-session: the next request fails and no direct path opens', async () => {
+    const marker = (name: string) => path.join(repo, name);
+    const script = [
+      `curl -sS -m 5 http://${SITE}/before && echo; touch /workspace/.phase1`,
+      'for i in $(seq 1 300); do [ -e /workspace/.gate-killed ] && break; sleep 0.1; done',
+      `curl -sS -m 5 http://${SITE}/after && echo AFTER-OK`,
+      `curl -sS -m 5 --noproxy '*' http://${serverIp}/after-direct && echo DIRECT-OK`,
+      'echo finished',
+    ].join('; ');
+    const child = startCli(['shell', '--plain', '--profile', profileFile, '--', 'bash', '-c', script], { cwd: repo });
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 600 && !existsSync(marker('.phase1')); i++) await new Promise((r) => setTimeout(r, 100));
+    const gate = execFileSync('docker', ['ps', '-q', '--filter', 'label=dev.ccbox.role=gate', '--filter', `label=dev.ccbox.owner=${execFileSync('hostname', { encoding: 'utf8' }).trim()}:${child.pid ?? 0}`], { encoding: 'utf8' }).trim();
+    expect(gate).not.toBe('');
+    execFileSync('docker', ['kill', gate], { stdio: 'ignore' });
+    writeFileSync(marker('.gate-killed'), '');
+    await closed;
+    expect(out).toContain('site-ok /before');
+    expect(out).toContain('finished');
+    expect(out).not.toMatch(/AFTER-OK|DIRECT-OK/);
+  });
+
+  it('does not start the session when the gate cannot start, and says why', async () => {
+    const r = await runCli(['shell', '--plain', '--profile', profileFile, '--', 'true'], { cwd: repo, env: { CCBOX_GATE_NETWORK: 'ccbox-test-no-such-network' } });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/✗ gate/);
+    expect(r.stderr).not.toMatch(/✓ ready/);
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=dev.ccbox.role=shell', '--filter', 'status=created'], { encoding: 'utf8' }).trim();
+    expect(left).toBe('');
+  });
+});
