@@ -13,7 +13,10 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/only-throw-error': 'error',
@@ -24,7 +27,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['dockerode', 'tar-fs', 'tar-stream'], message: 'Only src/docker may import the engine SDK.' },
+            {
+              group: ['dockerode', 'tar-fs', 'tar-stream'],
+              message: 'Only src/docker may import the engine SDK.',
+            },
             { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
           ],
         },
@@ -40,7 +46,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['dockerode', 'tar-fs', 'tar-stream'], message: 'UI sees session events only.' }] },
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs', 'tar-stream'], message: 'UI sees session events only.' },
+          ],
+        },
       ],
     },
   },
@@ -52,7 +62,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'], message: 'Policy code is pure.' },
-            { group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'], message: 'Imports flow one way.' },
+            {
+              group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'],
+              message: 'Imports flow one way.',
+            },
           ],
         },
       ],

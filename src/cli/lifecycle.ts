@@ -13,7 +13,11 @@ export interface Lifecycle extends Disposable {
   withTimeLimit<T>(fn: () => Promise<T>, ms: number): Promise<T | undefined>;
 }
 
-const CODES: Record<string, number> = { SIGINT: ExitCodes.interrupted, SIGTERM: ExitCodes.terminated, SIGHUP: 129 };
+const CODES: Record<string, number> = {
+  SIGINT: ExitCodes.interrupted,
+  SIGTERM: ExitCodes.terminated,
+  SIGHUP: 129,
+};
 
 export function createLifecycle(proc: NodeJS.Process = process): Lifecycle {
   const controller = new AbortController();

@@ -9,18 +9,22 @@ import { registerRun } from './commands/run.js';
 import { registerImage } from './commands/image.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSessions } from './commands/sessions.js';
-import { ExitCodes, type ExitCode } from '../exit-codes.js';
+import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 /** Builds the command tree. Actions report their exit code through `done`; nothing below here exits. */
 export function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   const program = new Command('ccbox')
-    .description('Run Claude Code in a locked-down container: one worktree mount, no host credentials, egress only through the gate.')
+    .description(
+      'Run Claude Code in a locked-down container: one worktree mount, no host credentials, egress only through the gate.',
+    )
     .version(version())
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
@@ -48,7 +52,7 @@ Exit codes:
 }
 
 /** Runs ccbox with argv; returns the exit code. The only caller of process.exit is below. */
-export async function main(argv: readonly string[], ctx: CliContext = createContext()): Promise<ExitCode | number> {
+export async function main(argv: readonly string[], ctx: CliContext = createContext()): Promise<number> {
   let code: number = ExitCodes.ok;
   const program = buildProgram(ctx, (c) => {
     code = c;
@@ -64,7 +68,8 @@ export async function main(argv: readonly string[], ctx: CliContext = createCont
   return code;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === `file://${path.resolve(process.argv[1])}`;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === `file://${path.resolve(process.argv[1])}`;
 if (invokedDirectly || process.argv[1]?.endsWith('/ccbox')) {
   const code = await main(process.argv.slice(2));
   process.exit(code);

@@ -27,9 +27,20 @@ export function reportError(stderr: Writable, err: unknown): ExitCode {
 }
 
 /** The JSON outcome for a failure, for --json callers. */
-export function errorOutcome(err: unknown): { ok: false; error: { code: string; message: string; hint?: string; details?: readonly string[] } } {
+export function errorOutcome(err: unknown): {
+  ok: false;
+  error: { code: string; message: string; hint?: string; details?: readonly string[] };
+} {
   if (err instanceof CcboxError) {
-    return { ok: false, error: { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}), ...(err.details.length ? { details: err.details } : {}) } };
+    return {
+      ok: false,
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+        ...(err.details.length ? { details: err.details } : {}),
+      },
+    };
   }
   return { ok: false, error: { code: 'INTERNAL', message: describeError(err) } };
 }

@@ -26,9 +26,13 @@ export function readSettings(ctx: CliContext): CcboxSettings {
     baseImage: env.CCBOX_BASE_IMAGE || undefined,
     extraCaCerts: env.CCBOX_EXTRA_CA_CERTS || undefined,
     cacheDir: env.CCBOX_CACHE_DIR || path.join(xdg || path.join(ctx.home, '.cache'), 'ccbox'),
-    registry: (env.CCBOX_NPM_REGISTRY || env.npm_config_registry || 'https://registry.npmjs.org').replace(/\/+$/, ''),
+    registry: (env.CCBOX_NPM_REGISTRY || env.npm_config_registry || 'https://registry.npmjs.org').replace(
+      /\/+$/,
+      '',
+    ),
     debianMirror: env.CCBOX_DEBIAN_MIRROR || undefined,
-    stateDir: env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
+    stateDir:
+      env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
     gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
   };
 }

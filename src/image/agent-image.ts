@@ -38,7 +38,8 @@ function readCa(caFile: string | undefined): Buffer | undefined {
   if (caFile === undefined) return undefined;
   try {
     const pem = readFileSync(caFile);
-    if (!pem.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    if (!pem.toString('utf8').includes('-----BEGIN CERTIFICATE-----'))
+      throw new Error('no PEM certificate in it');
     return pem;
   } catch (cause) {
     throw new CcboxError(`cannot use the CA bundle ${caFile}: ${(cause as Error).message}`, {
@@ -102,9 +103,16 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
   }
   await engine.buildImage({
     tag,
-    context: [{ path: 'Dockerfile', content: agentDockerfile }, ...Object.entries(files).map(([p, content]) => ({ path: p, content }))],
+    context: [
+      { path: 'Dockerfile', content: agentDockerfile },
+      ...Object.entries(files).map(([p, content]) => ({ path: p, content })),
+    ],
     buildArgs: { RUNTIME_IMAGE: runtimeTag, AGENT_UID: String(req.uid), AGENT_GID: String(req.gid) },
-    labels: { 'dev.ccbox.image': 'agent', 'dev.ccbox.policy': plan.policyVersion, 'dev.ccbox.profile': plan.profile.name },
+    labels: {
+      'dev.ccbox.image': 'agent',
+      'dev.ccbox.policy': plan.policyVersion,
+      'dev.ccbox.profile': plan.profile.name,
+    },
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });

@@ -33,12 +33,19 @@ export interface CachedBinary {
  * records which verified tarball the binary came from, so a warm start touches neither the network
  * nor the 186 MB tarball.
  */
-async function ensureBinary(name: string, version: string, inner: string, integrity: string | undefined, src: BinarySource): Promise<CachedBinary> {
+async function ensureBinary(
+  name: string,
+  version: string,
+  inner: string,
+  integrity: string | undefined,
+  src: BinarySource,
+): Promise<CachedBinary> {
   const id = `${name}@${version}`;
   const dir = path.join(src.cacheDir, 'bin');
   const file = path.join(dir, `${name.replace(/[@/]/g, '_')}-${version}`);
   const marker = `${file}.verified`;
-  if (existsSync(file) && existsSync(marker) && readFileSync(marker, 'utf8').startsWith(`${id} `)) return { path: file, id, fromCache: true };
+  if (existsSync(file) && existsSync(marker) && readFileSync(marker, 'utf8').startsWith(`${id} `))
+    return { path: file, id, fromCache: true };
   mkdirSync(dir, { recursive: true });
   const artifact = await fetchNpmArtifact({
     name,
@@ -48,7 +55,10 @@ async function ensureBinary(name: string, version: string, inner: string, integr
     ...(integrity !== undefined ? { integrity } : {}),
     ...(src.signal ? { signal: src.signal } : {}),
   });
-  await extractFromTarball(artifact.tarballPath, inner, { destPath: file, ...(src.signal ? { signal: src.signal } : {}) });
+  await extractFromTarball(artifact.tarballPath, inner, {
+    destPath: file,
+    ...(src.signal ? { signal: src.signal } : {}),
+  });
   writeFileSync(marker, `${id} ${artifact.integrity}\n`);
   return { path: file, id, fromCache: false };
 }
@@ -63,7 +73,13 @@ export function ensureClaudeBinary(version: string, src: BinarySource): Promise<
 /** The Node runtime of the gate. */
 export function ensureGateNode(src: BinarySource): Promise<CachedBinary> {
   const arch = supportedArch(src.arch);
-  return ensureBinary(nodePackage(arch), DEFAULT_GATE_NODE_VERSION, NODE_BINARY_IN_TARBALL, DEFAULT_GATE_NODE_INTEGRITY[arch], src);
+  return ensureBinary(
+    nodePackage(arch),
+    DEFAULT_GATE_NODE_VERSION,
+    NODE_BINARY_IN_TARBALL,
+    DEFAULT_GATE_NODE_INTEGRITY[arch],
+    src,
+  );
 }
 
 /** The id a binary will have, without fetching it (for computing image tags on a warm start). */

@@ -13,15 +13,25 @@ const GATE_DIRS = ['egress/src', 'src/policy/egress'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');
-  const files: Array<{ path: string; content: string }> = [{ path: 'app/package.json', content: '{"type":"module"}\n' }];
+  const files: Array<{ path: string; content: string }> = [
+    { path: 'app/package.json', content: '{"type":"module"}\n' },
+  ];
   for (const dir of GATE_DIRS) {
     let names: string[];
     try {
-      names = readdirSync(path.join(dist, dir)).filter((f) => f.endsWith('.js')).sort();
+      names = readdirSync(path.join(dist, dir))
+        .filter((f) => f.endsWith('.js'))
+        .sort();
     } catch (cause) {
-      throw new CcboxError(`the compiled gate is missing (${path.join(dist, dir)})`, { code: 'GATE_NOT_BUILT', exitCode: ExitCodes.imageBuildFailed, hint: 'run `npm run build` first', cause });
+      throw new CcboxError(`the compiled gate is missing (${path.join(dist, dir)})`, {
+        code: 'GATE_NOT_BUILT',
+        exitCode: ExitCodes.imageBuildFailed,
+        hint: 'run `npm run build` first',
+        cause,
+      });
     }
-    for (const name of names) files.push({ path: `app/${dir}/${name}`, content: readFileSync(path.join(dist, dir, name), 'utf8') });
+    for (const name of names)
+      files.push({ path: `app/${dir}/${name}`, content: readFileSync(path.join(dist, dir, name), 'utf8') });
   }
   return files;
 }
@@ -29,11 +39,20 @@ function gateFiles(): Array<{ path: string; content: string }> {
 /** Makes sure the gate image exists; its tag is a content hash of the base, the Node pin and the code. */
 export async function ensureGateImage(
   engine: Engine,
-  req: { baseImage: string; binaries: BinarySource; signal?: AbortSignal; onProgress?: (p: BuildProgress) => void },
+  req: {
+    baseImage: string;
+    binaries: BinarySource;
+    signal?: AbortSignal;
+    onProgress?: (p: BuildProgress) => void;
+  },
 ): Promise<{ tag: string; built: boolean }> {
   const base = await engine.inspectImage(req.baseImage);
   if (!base) {
-    throw new CcboxError(`the base image ${req.baseImage} is not on this engine`, { code: 'BASE_IMAGE_MISSING', exitCode: ExitCodes.imageBuildFailed, hint: 'build one with `ccbox image base`' });
+    throw new CcboxError(`the base image ${req.baseImage} is not on this engine`, {
+      code: 'BASE_IMAGE_MISSING',
+      exitCode: ExitCodes.imageBuildFailed,
+      hint: 'build one with `ccbox image base`',
+    });
   }
   const dockerfile = readFileSync(path.join(packageRoot(), 'egress', 'Dockerfile'), 'utf8');
   const files = gateFiles();
@@ -43,7 +62,11 @@ export async function ensureGateImage(
   const node = await ensureGateNode(req.binaries);
   await engine.buildImage({
     tag,
-    context: [{ path: 'Dockerfile', content: dockerfile }, { path: 'node', hostPath: node.path, mode: 0o755 }, ...files],
+    context: [
+      { path: 'Dockerfile', content: dockerfile },
+      { path: 'node', hostPath: node.path, mode: 0o755 },
+      ...files,
+    ],
     buildArgs: { BASE_IMAGE: req.baseImage },
     labels: { 'dev.ccbox.image': 'gate' },
     ...(req.signal ? { signal: req.signal } : {}),

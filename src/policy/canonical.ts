@@ -25,5 +25,13 @@ export function contentHash(value: unknown, length = 16): string {
 
 /** Sorted, de-duplicated copy. */
 export function sortedSet<T extends string | number>(items: Iterable<T>): T[] {
-  return [...new Set(items)].sort((a, b) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  return [...new Set(items)].sort((a, b) =>
+    typeof a === 'number' && typeof b === 'number'
+      ? a - b
+      : String(a) < String(b)
+        ? -1
+        : String(a) > String(b)
+          ? 1
+          : 0,
+  );
 }

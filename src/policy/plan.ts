@@ -53,7 +53,10 @@ export interface ManagedSettings {
 }
 
 export interface ManagedMcp {
-  mcpServers: Record<string, { type: 'http' | 'sse'; url: string } | { type: 'stdio'; command: string; args: string[] }>;
+  mcpServers: Record<
+    string,
+    { type: 'http' | 'sse'; url: string } | { type: 'stdio'; command: string; args: string[] }
+  >;
 }
 
 /** What the PreToolUse policy hook decides with (hooks issue); baked into the image beside the settings. */

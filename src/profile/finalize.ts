@@ -4,7 +4,11 @@ import { PROFILE_DEFAULTS } from './defaults.js';
 import { error, warning, type RawIssue } from './raw-issue.js';
 
 /** Fills every field no layer set. Pure: the defaults are data in defaults.ts. */
-export function applyDefaults(merged: ProfileFile, chain: string[], exceptions: ResolvedException[]): ResolvedProfile {
+export function applyDefaults(
+  merged: ProfileFile,
+  chain: string[],
+  exceptions: ResolvedException[],
+): ResolvedProfile {
   const d = PROFILE_DEFAULTS;
   return {
     name: merged.name,
@@ -13,15 +17,18 @@ export function applyDefaults(merged: ProfileFile, chain: string[], exceptions: 
     isolation: merged.isolation ?? d.isolation,
     permissions: {
       defaultMode: merged.permissions?.defaultMode ?? d.permissions.defaultMode,
-      disableBypassPermissionsMode: merged.permissions?.disableBypassPermissionsMode ?? d.permissions.disableBypassPermissionsMode,
+      disableBypassPermissionsMode:
+        merged.permissions?.disableBypassPermissionsMode ?? d.permissions.disableBypassPermissionsMode,
       deny: merged.permissions?.deny ?? [],
       ask: merged.permissions?.ask ?? [],
       allow: merged.permissions?.allow ?? [],
     },
     locks: {
-      allowManagedPermissionRulesOnly: merged.locks?.allowManagedPermissionRulesOnly ?? d.locks.allowManagedPermissionRulesOnly,
+      allowManagedPermissionRulesOnly:
+        merged.locks?.allowManagedPermissionRulesOnly ?? d.locks.allowManagedPermissionRulesOnly,
       allowManagedHooksOnly: merged.locks?.allowManagedHooksOnly ?? d.locks.allowManagedHooksOnly,
-      allowManagedMcpServersOnly: merged.locks?.allowManagedMcpServersOnly ?? d.locks.allowManagedMcpServersOnly,
+      allowManagedMcpServersOnly:
+        merged.locks?.allowManagedMcpServersOnly ?? d.locks.allowManagedMcpServersOnly,
       disableSideloadFlags: merged.locks?.disableSideloadFlags ?? d.locks.disableSideloadFlags,
       strictKnownMarketplaces: merged.locks?.strictKnownMarketplaces ?? [],
       allowedHttpHookUrls: merged.locks?.allowedHttpHookUrls ?? [],
@@ -75,19 +82,48 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
   // Why: bypass on anything but a fully isolated tier lets an injected instruction run without review
   // on a machine that still has a way out (the guide: bypass only inside isolated containers/VMs).
   if (profile.permissions.defaultMode === 'bypassPermissions' && !full) {
-    issues.push(error(['permissions', 'defaultMode'], 'bypassPermissions requires a tier that declares full isolation', { found: 'bypassPermissions', allowed: 'default | plan | acceptEdits | dontAsk, or set isolation: full' }));
+    issues.push(
+      error(
+        ['permissions', 'defaultMode'],
+        'bypassPermissions requires a tier that declares full isolation',
+        {
+          found: 'bypassPermissions',
+          allowed: 'default | plan | acceptEdits | dontAsk, or set isolation: full',
+        },
+      ),
+    );
   }
   if (!profile.permissions.disableBypassPermissionsMode && !full) {
-    issues.push(error(['permissions', 'disableBypassPermissionsMode'], 'bypass mode may stay enabled only in a tier that declares full isolation', { found: 'false', allowed: 'true, or set isolation: full' }));
+    issues.push(
+      error(
+        ['permissions', 'disableBypassPermissionsMode'],
+        'bypass mode may stay enabled only in a tier that declares full isolation',
+        { found: 'false', allowed: 'true, or set isolation: full' },
+      ),
+    );
   }
   if (full && profile.egress.mode !== 'enforce') {
-    issues.push(error(['egress', 'mode'], 'a fully isolated tier must enforce its egress allowlist', { found: profile.egress.mode, allowed: 'enforce' }));
+    issues.push(
+      error(['egress', 'mode'], 'a fully isolated tier must enforce its egress allowlist', {
+        found: profile.egress.mode,
+        allowed: 'enforce',
+      }),
+    );
   }
   if (full && profile.credentials.passEnv.length > 0) {
-    issues.push(error(['credentials', 'passEnv'], 'a fully isolated tier passes no host environment', { found: profile.credentials.passEnv.join(', '), allowed: 'an empty list' }));
+    issues.push(
+      error(['credentials', 'passEnv'], 'a fully isolated tier passes no host environment', {
+        found: profile.credentials.passEnv.join(', '),
+        allowed: 'an empty list',
+      }),
+    );
   }
   if (profile.credentials.model.source === 'env' && !profile.credentials.model.env) {
-    issues.push(error(['credentials', 'model', 'env'], 'source env needs the variable name', { allowed: 'e.g. ANTHROPIC_API_KEY' }));
+    issues.push(
+      error(['credentials', 'model', 'env'], 'source env needs the variable name', {
+        allowed: 'e.g. ANTHROPIC_API_KEY',
+      }),
+    );
   }
   return issues;
 }
@@ -96,11 +132,27 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
 export function checkExceptions(profile: ResolvedProfile, today: string): RawIssue[] {
   const issues: RawIssue[] = [];
   profile.exceptions.forEach((exc, i) => {
-    if (exc.rule !== undefined && !profile.permissions.deny.includes(exc.rule) && !profile.permissions.ask.includes(exc.rule)) {
-      issues.push(error(['exceptions', i, 'rule'], `relaxes ${JSON.stringify(exc.rule)}, which is in neither permissions.deny nor permissions.ask`, { allowed: 'a rule the tier denies or asks' }));
+    if (
+      exc.rule !== undefined &&
+      !profile.permissions.deny.includes(exc.rule) &&
+      !profile.permissions.ask.includes(exc.rule)
+    ) {
+      issues.push(
+        error(
+          ['exceptions', i, 'rule'],
+          `relaxes ${JSON.stringify(exc.rule)}, which is in neither permissions.deny nor permissions.ask`,
+          { allowed: 'a rule the tier denies or asks' },
+        ),
+      );
     }
     if (!exc.active) {
-      issues.push(warning(['exceptions', i, 'expires'], `exception${exc.id ? ` ${exc.id}` : ''} (owner ${exc.owner}) expired on ${exc.expires} and no longer applies`, { found: exc.expires, allowed: `a date on or after ${today}` }));
+      issues.push(
+        warning(
+          ['exceptions', i, 'expires'],
+          `exception${exc.id ? ` ${exc.id}` : ''} (owner ${exc.owner}) expired on ${exc.expires} and no longer applies`,
+          { found: exc.expires, allowed: `a date on or after ${today}` },
+        ),
+      );
     }
   });
   return issues;

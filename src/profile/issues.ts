@@ -32,9 +32,9 @@ export function renderFound(value: unknown): string {
   else if (typeof value === 'string') text = JSON.stringify(value);
   else {
     try {
-      text = JSON.stringify(value) ?? String(value);
+      text = JSON.stringify(value) ?? typeof value;
     } catch {
-      text = String(value);
+      text = typeof value;
     }
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -64,13 +64,18 @@ function anchorPaths(data: ProfileFile, file: string, home: string): ProfileFile
   const anchor = (p: string): string => path.resolve(dir, expandHome(p, home));
   return {
     ...data,
-    ...(data.tls?.extraCaCerts !== undefined ? { tls: { ...data.tls, extraCaCerts: anchor(data.tls.extraCaCerts) } } : {}),
+    ...(data.tls?.extraCaCerts !== undefined
+      ? { tls: { ...data.tls, extraCaCerts: anchor(data.tls.extraCaCerts) } }
+      : {}),
     ...(data.mounts ? { mounts: data.mounts.map((m) => ({ ...m, source: anchor(m.source) })) } : {}),
   };
 }
 
 /** Reads the chain leaf → root. Stops at the first layer that fails to parse. */
-function readChain(leafFile: string, opts: LoadOptions): { layers: ParsedLayer[]; files: string[]; issues: ProfileIssue[] } {
+function readChain(
+  leafFile: string,
+  opts: LoadOptions,
+): { layers: ParsedLayer[]; files: string[]; issues: ProfileIssue[] } {
   const layers: ParsedLayer[] = [];
   const files: string[] = [];
   const seen = new Set<string>();
@@ -79,8 +84,18 @@ function readChain(leafFile: string, opts: LoadOptions): { layers: ParsedLayer[]
   while (file !== undefined) {
     const shown = display(file, opts.cwd);
     if (seen.has(file) || layers.length >= MAX_DEPTH) {
-      const issue = { severity: 'error' as const, path: ['extends'], message: seen.has(file) ? `extends forms a cycle through ${shown}` : `extends chain deeper than ${MAX_DEPTH}` };
-      return { layers, files, issues: [child ? child.locate(issue) : { ...issue, file: shown, path: 'extends' }] };
+      const issue = {
+        severity: 'error' as const,
+        path: ['extends'],
+        message: seen.has(file)
+          ? `extends forms a cycle through ${shown}`
+          : `extends chain deeper than ${MAX_DEPTH}`,
+      };
+      return {
+        layers,
+        files,
+        issues: [child ? child.locate(issue) : { ...issue, file: shown, path: 'extends' }],
+      };
     }
     seen.add(file);
     let text: string;
@@ -88,7 +103,15 @@ function readChain(leafFile: string, opts: LoadOptions): { layers: ParsedLayer[]
       text = readFileSync(file, 'utf8');
     } catch (cause) {
       const message = `cannot read profile: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`;
-      return { layers, files, issues: [child ? child.locate({ severity: 'error', path: ['extends'], message, found: shown }) : { severity: 'error', file: shown, path: '', message }] };
+      return {
+        layers,
+        files,
+        issues: [
+          child
+            ? child.locate({ severity: 'error', path: ['extends'], message, found: shown })
+            : { severity: 'error', file: shown, path: '', message },
+        ],
+      };
     }
     const layer = parseProfileText(text, shown);
     if (!layer.data) return { layers, files, issues: layer.issues };
@@ -102,7 +125,13 @@ function readChain(leafFile: string, opts: LoadOptions): { layers: ParsedLayer[]
         file = resolveProfileRef(parentRef, path.dirname(file), opts);
       } catch (cause) {
         const message = cause instanceof CcboxError ? `${cause.message}; ${cause.hint ?? ''}` : String(cause);
-        return { layers, files, issues: [layer.locate({ severity: 'error', path: ['extends'], message, found: JSON.stringify(parentRef) })] };
+        return {
+          layers,
+          files,
+          issues: [
+            layer.locate({ severity: 'error', path: ['extends'], message, found: JSON.stringify(parentRef) }),
+          ],
+        };
       }
     }
   }
@@ -123,11 +152,16 @@ export function validateProfile(ref: string, opts: LoadOptions): ValidationResul
     all.push(...checkLayerSafety(anchored, opts.home).map(layer.locate));
     const { merged, issues: mergeIssues } = mergeLayer(acc, anchored);
     all.push(...mergeIssues.map(layer.locate));
-    for (const exc of anchored.exceptions ?? []) exceptions.push({ ...exc, file: layer.file, active: isExceptionActive(exc.expires, opts.today) });
+    for (const exc of anchored.exceptions ?? [])
+      exceptions.push({ ...exc, file: layer.file, active: isExceptionActive(exc.expires, opts.today) });
     acc = merged;
   }
   const leaf = layers[0] as ParsedLayer;
-  const profile = applyDefaults(acc as ProfileFile, ordered.map((l) => l.layer.file), exceptions);
+  const profile = applyDefaults(
+    acc as ProfileFile,
+    ordered.map((l) => l.layer.file),
+    exceptions,
+  );
   all.push(...checkResolved(profile).map(leaf.locate));
   all.push(...checkExceptions(profile, opts.today).map(leaf.locate));
   const hasError = all.some((i) => i.severity === 'error');
@@ -135,16 +169,22 @@ export function validateProfile(ref: string, opts: LoadOptions): ValidationResul
 }
 
 /** Loads a profile or throws a CcboxError (exit 2) whose details are one line per problem. */
-export function loadProfile(ref: string, opts: LoadOptions): { profile: ResolvedProfile; warnings: ProfileIssue[] } {
+export function loadProfile(
+  ref: string,
+  opts: LoadOptions,
+): { profile: ResolvedProfile; warnings: ProfileIssue[] } {
   const result = validateProfile(ref, opts);
   if (!result.profile) {
     const errors = result.issues.filter((i) => i.severity === 'error');
-    throw new CcboxError(`invalid profile ${ref}: ${errors.length} problem${errors.length === 1 ? '' : 's'}`, {
-      code: 'PROFILE_INVALID',
-      exitCode: ExitCodes.invalidInput,
-      hint: 'fix the fields named above; `ccbox profiles schema` prints the full format',
-      details: result.issues.map(formatIssue),
-    });
+    throw new CcboxError(
+      `invalid profile ${ref}: ${errors.length} problem${errors.length === 1 ? '' : 's'}`,
+      {
+        code: 'PROFILE_INVALID',
+        exitCode: ExitCodes.invalidInput,
+        hint: 'fix the fields named above; `ccbox profiles schema` prints the full format',
+        details: result.issues.map(formatIssue),
+      },
+    );
   }
   return { profile: result.profile, warnings: result.issues };
 }

@@ -25,16 +25,26 @@ type Path = readonly PropertyKey[];
 const REMOVE = '!';
 
 /** Accumulating list: union; a `!` removal is refused. */
-function accumulate(parent: readonly string[] | undefined, child: readonly string[] | undefined, path: Path, what: string, issues: RawIssue[]): string[] | undefined {
+function accumulate(
+  parent: readonly string[] | undefined,
+  child: readonly string[] | undefined,
+  path: Path,
+  what: string,
+  issues: RawIssue[],
+): string[] | undefined {
   if (child === undefined) return parent ? [...parent] : undefined;
   const out = [...(parent ?? [])];
   child.forEach((entry, i) => {
     if (entry.startsWith(REMOVE)) {
       issues.push(
-        error([...path, i], `${what} only accumulate along extends: a child cannot remove ${JSON.stringify(entry.slice(1))}`, {
-          found: renderFound(entry),
-          allowed: 'add entries only; relax a rule with an exceptions: entry (owner, reason, expires)',
-        }),
+        error(
+          [...path, i],
+          `${what} only accumulate along extends: a child cannot remove ${JSON.stringify(entry.slice(1))}`,
+          {
+            found: renderFound(entry),
+            allowed: 'add entries only; relax a rule with an exceptions: entry (owner, reason, expires)',
+          },
+        ),
       );
       return;
     }
@@ -44,7 +54,12 @@ function accumulate(parent: readonly string[] | undefined, child: readonly strin
 }
 
 /** Loosening list: union, and `!entry` removes an inherited entry. */
-function loosen(parent: readonly string[] | undefined, child: readonly string[] | undefined, path: Path, issues: RawIssue[]): string[] | undefined {
+function loosen(
+  parent: readonly string[] | undefined,
+  child: readonly string[] | undefined,
+  path: Path,
+  issues: RawIssue[],
+): string[] | undefined {
   if (child === undefined) return parent ? [...parent] : undefined;
   const out = [...(parent ?? [])];
   child.forEach((entry, i) => {
@@ -52,7 +67,12 @@ function loosen(parent: readonly string[] | undefined, child: readonly string[] 
       const target = entry.slice(1);
       const at = out.indexOf(target);
       if (at === -1) {
-        issues.push(error([...path, i], `nothing to remove: ${JSON.stringify(target)} is not inherited`, { found: renderFound(entry), allowed: 'an inherited entry after !' }));
+        issues.push(
+          error([...path, i], `nothing to remove: ${JSON.stringify(target)} is not inherited`, {
+            found: renderFound(entry),
+            allowed: 'an inherited entry after !',
+          }),
+        );
       } else out.splice(at, 1);
       return;
     }
@@ -61,7 +81,11 @@ function loosen(parent: readonly string[] | undefined, child: readonly string[] 
   return out;
 }
 
-function unionBy<T>(parent: readonly T[] | undefined, child: readonly T[] | undefined, key: (v: T) => string): T[] | undefined {
+function unionBy<T>(
+  parent: readonly T[] | undefined,
+  child: readonly T[] | undefined,
+  key: (v: T) => string,
+): T[] | undefined {
   if (child === undefined) return parent ? [...parent] : undefined;
   const out = [...(parent ?? [])];
   const seen = new Set(out.map(key));
@@ -76,9 +100,19 @@ function unionBy<T>(parent: readonly T[] | undefined, child: readonly T[] | unde
 }
 
 /** A switch that may only be turned on by a child. */
-function ratchet(parent: boolean | undefined, child: boolean | undefined, path: Path, issues: RawIssue[]): boolean | undefined {
+function ratchet(
+  parent: boolean | undefined,
+  child: boolean | undefined,
+  path: Path,
+  issues: RawIssue[],
+): boolean | undefined {
   if (child === false && parent === true) {
-    issues.push(error(path, 'a child cannot turn off a security lock its parent turned on', { found: 'false', allowed: 'true (or leave it out)' }));
+    issues.push(
+      error(path, 'a child cannot turn off a security lock its parent turned on', {
+        found: 'false',
+        allowed: 'true (or leave it out)',
+      }),
+    );
     return true;
   }
   return child ?? parent;
@@ -86,8 +120,13 @@ function ratchet(parent: boolean | undefined, child: boolean | undefined, path: 
 
 const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;
 
-function mergeFamilies(parent: readonly BashFamilyT[] | undefined, child: readonly BashFamilyT[] | undefined, issues: RawIssue[]): BashFamilyT[] | undefined {
-  if (child === undefined) return parent ? parent.map((f) => ({ ...f, commands: [...f.commands] })) : undefined;
+function mergeFamilies(
+  parent: readonly BashFamilyT[] | undefined,
+  child: readonly BashFamilyT[] | undefined,
+  issues: RawIssue[],
+): BashFamilyT[] | undefined {
+  if (child === undefined)
+    return parent ? parent.map((f) => ({ ...f, commands: [...f.commands] })) : undefined;
   const out = (parent ?? []).map((f) => ({ ...f, commands: [...f.commands] }));
   child.forEach((family, i) => {
     const existing = out.find((f) => f.name === family.name);
@@ -97,13 +136,20 @@ function mergeFamilies(parent: readonly BashFamilyT[] | undefined, child: readon
     }
     if (STRICTNESS[family.decision] < STRICTNESS[existing.decision]) {
       issues.push(
-        error(['bash', 'families', i, 'decision'], `family ${family.name} cannot be weakened from ${existing.decision} to ${family.decision}`, {
-          found: family.decision,
-          allowed: Object.keys(STRICTNESS).filter((d) => STRICTNESS[d as keyof typeof STRICTNESS] >= STRICTNESS[existing.decision]).join(' | '),
-        }),
+        error(
+          ['bash', 'families', i, 'decision'],
+          `family ${family.name} cannot be weakened from ${existing.decision} to ${family.decision}`,
+          {
+            found: family.decision,
+            allowed: Object.keys(STRICTNESS)
+              .filter((d) => STRICTNESS[d as keyof typeof STRICTNESS] >= STRICTNESS[existing.decision])
+              .join(' | '),
+          },
+        ),
       );
     } else existing.decision = family.decision;
-    for (const command of family.commands) if (!existing.commands.includes(command)) existing.commands.push(command);
+    for (const command of family.commands)
+      if (!existing.commands.includes(command)) existing.commands.push(command);
     if (family.reason !== undefined) existing.reason = family.reason;
   });
   return out;
@@ -117,10 +163,14 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
     (child.permissions?.[list] ?? []).forEach((rule, i) => {
       if (stricter.includes(rule)) {
         issues.push(
-          error(['permissions', list, i], `moves the parent's ${stricterName} rule ${JSON.stringify(rule)} to ${list}`, {
-            found: renderFound(rule),
-            allowed: 'relax it with an exceptions: entry (owner, reason, expires)',
-          }),
+          error(
+            ['permissions', list, i],
+            `moves the parent's ${stricterName} rule ${JSON.stringify(rule)} to ${list}`,
+            {
+              found: renderFound(rule),
+              allowed: 'relax it with an exceptions: entry (owner, reason, expires)',
+            },
+          ),
         );
       }
     });
@@ -129,7 +179,12 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
   check('ask', parentDeny, 'deny');
   (child.egress?.allow ?? []).forEach((host, i) => {
     if ((parent.egress?.deny ?? []).includes(host)) {
-      issues.push(error(['egress', 'allow', i], `allows ${JSON.stringify(host)}, which the parent denies`, { found: renderFound(host), allowed: 'hosts the parent does not deny' }));
+      issues.push(
+        error(['egress', 'allow', i], `allows ${JSON.stringify(host)}, which the parent denies`, {
+          found: renderFound(host),
+          allowed: 'hosts the parent does not deny',
+        }),
+      );
     }
   });
 }
@@ -147,7 +202,12 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
   const c = child;
 
   if (p.egress?.mode === 'enforce' && c.egress?.mode === 'report') {
-    issues.push(error(['egress', 'mode'], 'a child cannot switch the gate from enforce to report', { found: 'report', allowed: 'enforce' }));
+    issues.push(
+      error(['egress', 'mode'], 'a child cannot switch the gate from enforce to report', {
+        found: 'report',
+        allowed: 'enforce',
+      }),
+    );
   }
 
   const merged: ProfileFile = {
@@ -156,19 +216,64 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     isolation: c.isolation ?? p.isolation,
     permissions: {
       defaultMode: c.permissions?.defaultMode ?? p.permissions?.defaultMode,
-      disableBypassPermissionsMode: ratchet(p.permissions?.disableBypassPermissionsMode, c.permissions?.disableBypassPermissionsMode, ['permissions', 'disableBypassPermissionsMode'], issues),
-      deny: accumulate(p.permissions?.deny, c.permissions?.deny, ['permissions', 'deny'], 'deny rules', issues),
+      disableBypassPermissionsMode: ratchet(
+        p.permissions?.disableBypassPermissionsMode,
+        c.permissions?.disableBypassPermissionsMode,
+        ['permissions', 'disableBypassPermissionsMode'],
+        issues,
+      ),
+      deny: accumulate(
+        p.permissions?.deny,
+        c.permissions?.deny,
+        ['permissions', 'deny'],
+        'deny rules',
+        issues,
+      ),
       ask: accumulate(p.permissions?.ask, c.permissions?.ask, ['permissions', 'ask'], 'ask rules', issues),
       allow: loosen(p.permissions?.allow, c.permissions?.allow, ['permissions', 'allow'], issues),
     },
     locks: {
-      allowManagedPermissionRulesOnly: ratchet(p.locks?.allowManagedPermissionRulesOnly, c.locks?.allowManagedPermissionRulesOnly, ['locks', 'allowManagedPermissionRulesOnly'], issues),
-      allowManagedHooksOnly: ratchet(p.locks?.allowManagedHooksOnly, c.locks?.allowManagedHooksOnly, ['locks', 'allowManagedHooksOnly'], issues),
-      allowManagedMcpServersOnly: ratchet(p.locks?.allowManagedMcpServersOnly, c.locks?.allowManagedMcpServersOnly, ['locks', 'allowManagedMcpServersOnly'], issues),
-      disableSideloadFlags: ratchet(p.locks?.disableSideloadFlags, c.locks?.disableSideloadFlags, ['locks', 'disableSideloadFlags'], issues),
-      strictKnownMarketplaces: unionBy(p.locks?.strictKnownMarketplaces, c.locks?.strictKnownMarketplaces, (m) => JSON.stringify(m)),
-      allowedHttpHookUrls: loosen(p.locks?.allowedHttpHookUrls, c.locks?.allowedHttpHookUrls, ['locks', 'allowedHttpHookUrls'], issues),
-      httpHookAllowedEnvVars: loosen(p.locks?.httpHookAllowedEnvVars, c.locks?.httpHookAllowedEnvVars, ['locks', 'httpHookAllowedEnvVars'], issues),
+      allowManagedPermissionRulesOnly: ratchet(
+        p.locks?.allowManagedPermissionRulesOnly,
+        c.locks?.allowManagedPermissionRulesOnly,
+        ['locks', 'allowManagedPermissionRulesOnly'],
+        issues,
+      ),
+      allowManagedHooksOnly: ratchet(
+        p.locks?.allowManagedHooksOnly,
+        c.locks?.allowManagedHooksOnly,
+        ['locks', 'allowManagedHooksOnly'],
+        issues,
+      ),
+      allowManagedMcpServersOnly: ratchet(
+        p.locks?.allowManagedMcpServersOnly,
+        c.locks?.allowManagedMcpServersOnly,
+        ['locks', 'allowManagedMcpServersOnly'],
+        issues,
+      ),
+      disableSideloadFlags: ratchet(
+        p.locks?.disableSideloadFlags,
+        c.locks?.disableSideloadFlags,
+        ['locks', 'disableSideloadFlags'],
+        issues,
+      ),
+      strictKnownMarketplaces: unionBy(
+        p.locks?.strictKnownMarketplaces,
+        c.locks?.strictKnownMarketplaces,
+        (m) => JSON.stringify(m),
+      ),
+      allowedHttpHookUrls: loosen(
+        p.locks?.allowedHttpHookUrls,
+        c.locks?.allowedHttpHookUrls,
+        ['locks', 'allowedHttpHookUrls'],
+        issues,
+      ),
+      httpHookAllowedEnvVars: loosen(
+        p.locks?.httpHookAllowedEnvVars,
+        c.locks?.httpHookAllowedEnvVars,
+        ['locks', 'httpHookAllowedEnvVars'],
+        issues,
+      ),
     },
     mcp: {
       servers: c.mcp?.servers || p.mcp?.servers ? { ...p.mcp?.servers, ...c.mcp?.servers } : undefined,
@@ -176,11 +281,20 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     },
     paths: {
       secrets: accumulate(p.paths?.secrets, c.paths?.secrets, ['paths', 'secrets'], 'secret paths', issues),
-      protected: accumulate(p.paths?.protected, c.paths?.protected, ['paths', 'protected'], 'protected paths', issues),
+      protected: accumulate(
+        p.paths?.protected,
+        c.paths?.protected,
+        ['paths', 'protected'],
+        'protected paths',
+        issues,
+      ),
     },
     bash: { families: mergeFamilies(p.bash?.families, c.bash?.families, issues) },
     egress: {
-      mode: c.egress?.mode === 'report' && p.egress?.mode === 'enforce' ? 'enforce' : (c.egress?.mode ?? p.egress?.mode),
+      mode:
+        c.egress?.mode === 'report' && p.egress?.mode === 'enforce'
+          ? 'enforce'
+          : (c.egress?.mode ?? p.egress?.mode),
       allow: loosen(p.egress?.allow, c.egress?.allow, ['egress', 'allow'], issues),
       deny: accumulate(p.egress?.deny, c.egress?.deny, ['egress', 'deny'], 'denied hosts', issues),
       // Ports are a set the child restates in full (numbers cannot carry a `!`); `profiles diff` marks an added port.

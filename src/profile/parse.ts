@@ -9,7 +9,7 @@ export interface ParsedLayer {
   file: string;
   data: ProfileFile | null;
   issues: ProfileIssue[];
-  locate(issue: RawIssue): ProfileIssue;
+  locate: (issue: RawIssue) => ProfileIssue;
 }
 
 /** Parses and schema-checks one YAML profile. Never throws: every problem becomes an issue. */
@@ -46,12 +46,12 @@ export function parseProfileText(text: string, file: string): ParsedLayer {
   const raw: unknown = doc.toJS();
   const result = ProfileFileSchema.safeParse(raw, { reportInput: true });
   if (result.success) return { file, data: result.data, issues: [], locate };
-  return { file, data: null, locate, issues: result.error.issues.flatMap((i) => zodIssue(i, raw).map(locate)) };
+  return { file, data: null, locate, issues: result.error.issues.flatMap((i) => zodIssue(i).map(locate)) };
 }
 
 type ZodIssue = z.core.$ZodIssue;
 
-function zodIssue(issue: ZodIssue, root: unknown): RawIssue[] {
+function zodIssue(issue: ZodIssue): RawIssue[] {
   const path = issue.path;
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -60,21 +60,45 @@ function zodIssue(issue: ZodIssue, root: unknown): RawIssue[] {
         path: [...path, key],
         message: 'unknown key',
         found: renderFound(key),
-        allowed: allowedKeys(path, root),
+        allowed: allowedKeys(path),
       }));
     case 'invalid_type':
-      return [{ severity: 'error', path, message: `wrong type: expected ${issue.expected}`, found: renderFound(issue.input), allowed: issue.expected }];
+      return [
+        {
+          severity: 'error',
+          path,
+          message: `wrong type: expected ${issue.expected}`,
+          found: renderFound(issue.input),
+          allowed: issue.expected,
+        },
+      ];
     case 'invalid_value':
-      return [{ severity: 'error', path, message: 'value not allowed', found: renderFound(issue.input), allowed: issue.values.map((v) => String(v)).join(' | ') }];
+      return [
+        {
+          severity: 'error',
+          path,
+          message: 'value not allowed',
+          found: renderFound(issue.input),
+          allowed: issue.values.map((v) => String(v)).join(' | '),
+        },
+      ];
     case 'invalid_union':
-      return [{ severity: 'error', path, message: 'matches none of the allowed shapes', found: renderFound(issue.input), allowed: 'see `ccbox profiles schema`' }];
+      return [
+        {
+          severity: 'error',
+          path,
+          message: 'matches none of the allowed shapes',
+          found: renderFound(issue.input),
+          allowed: 'see `ccbox profiles schema`',
+        },
+      ];
     default:
       return [{ severity: 'error', path, message: issue.message, found: renderFound(issue.input) }];
   }
 }
 
 /** Lists the keys a strict object accepts, for "unknown key" messages. */
-function allowedKeys(path: readonly PropertyKey[], _root: unknown): string {
+function allowedKeys(path: readonly PropertyKey[]): string {
   let schema: z.ZodType = ProfileFileSchema;
   for (const key of path) {
     const def = unwrap(schema);
@@ -88,7 +112,7 @@ function allowedKeys(path: readonly PropertyKey[], _root: unknown): string {
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s = schema as z.ZodType & { unwrap?: () => z.ZodType };
-  while (typeof s.unwrap === 'function') s = s.unwrap() as typeof s;
+  while (typeof s.unwrap === 'function') s = s.unwrap();
   return s;
 }
 

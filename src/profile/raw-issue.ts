@@ -7,14 +7,22 @@ export interface RawIssue {
   allowed?: string;
 }
 
-export const error = (path: readonly PropertyKey[], message: string, extra: Partial<RawIssue> = {}): RawIssue => ({
+export const error = (
+  path: readonly PropertyKey[],
+  message: string,
+  extra: Partial<RawIssue> = {},
+): RawIssue => ({
   severity: 'error',
   path,
   message,
   ...extra,
 });
 
-export const warning = (path: readonly PropertyKey[], message: string, extra: Partial<RawIssue> = {}): RawIssue => ({
+export const warning = (
+  path: readonly PropertyKey[],
+  message: string,
+  extra: Partial<RawIssue> = {},
+): RawIssue => ({
   severity: 'warning',
   path,
   message,

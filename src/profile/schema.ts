@@ -14,7 +14,9 @@ const RULE_RE = /^!?(?:[A-Za-z][A-Za-z0-9_]*|mcp__[A-Za-z0-9_*-]+(?:__[A-Za-z0-9
 export const PermissionRule = z
   .string()
   .min(1)
-  .regex(RULE_RE, { message: 'not a Claude Code permission rule: expected Tool or Tool(specifier), e.g. Bash(git push *)' })
+  .regex(RULE_RE, {
+    message: 'not a Claude Code permission rule: expected Tool or Tool(specifier), e.g. Bash(git push *)',
+  })
   .describe(
     'A Claude Code permission rule: `Tool` or `Tool(specifier)`, e.g. `Bash(npm run test *)`, `Read(./.env)`. A leading `!` removes an inherited allow rule.',
   );
@@ -33,10 +35,18 @@ export const PermissionsSection = z
     disableBypassPermissionsMode: z
       .boolean()
       .optional()
-      .describe('Reject --dangerously-skip-permissions and bypass mode (`permissions.disableBypassPermissionsMode: "disable"`). Only ever turned on by a child.'),
-    deny: RuleList('Rules that block a tool call in every mode. Accumulate along `extends`; a child can never remove one.').optional(),
-    ask: RuleList('Rules that always prompt (in dontAsk mode they deny). Accumulate; a child cannot remove one.').optional(),
-    allow: RuleList('Rules that run without a prompt. Keep them narrow; a child may remove an inherited one with a leading `!`.').optional(),
+      .describe(
+        'Reject --dangerously-skip-permissions and bypass mode (`permissions.disableBypassPermissionsMode: "disable"`). Only ever turned on by a child.',
+      ),
+    deny: RuleList(
+      'Rules that block a tool call in every mode. Accumulate along `extends`; a child can never remove one.',
+    ).optional(),
+    ask: RuleList(
+      'Rules that always prompt (in dontAsk mode they deny). Accumulate; a child cannot remove one.',
+    ).optional(),
+    allow: RuleList(
+      'Rules that run without a prompt. Keep them narrow; a child may remove an inherited one with a leading `!`.',
+    ).optional(),
   })
   .describe('Permission rules and mode, compiled into managed-settings.json `permissions`.');
 
@@ -55,11 +65,15 @@ export const LocksSection = z
     allowManagedPermissionRulesOnly: z
       .boolean()
       .optional()
-      .describe('Only managed allow/ask/deny rules apply; user, project and --allowedTools rules are ignored. Only ever turned on by a child.'),
+      .describe(
+        'Only managed allow/ask/deny rules apply; user, project and --allowedTools rules are ignored. Only ever turned on by a child.',
+      ),
     allowManagedHooksOnly: z
       .boolean()
       .optional()
-      .describe('Only managed hooks run; repository and user hooks are blocked. Only ever turned on by a child.'),
+      .describe(
+        'Only managed hooks run; repository and user hooks are blocked. Only ever turned on by a child.',
+      ),
     allowManagedMcpServersOnly: z
       .boolean()
       .optional()
@@ -67,7 +81,9 @@ export const LocksSection = z
     disableSideloadFlags: z
       .boolean()
       .optional()
-      .describe('Reject --plugin-dir, --agents, --mcp-config side-loading flags. Only ever turned on by a child.'),
+      .describe(
+        'Reject --plugin-dir, --agents, --mcp-config side-loading flags. Only ever turned on by a child.',
+      ),
     strictKnownMarketplaces: z
       .array(MarketplaceSource)
       .optional()
@@ -87,14 +103,19 @@ export const McpServer = z
   .union([
     z
       .strictObject({
-        url: z.url({ protocol: /^https?$/ }).describe('Exact URL of an approved remote MCP server (no wildcards).'),
+        url: z
+          .url({ protocol: /^https?$/ })
+          .describe('Exact URL of an approved remote MCP server (no wildcards).'),
         transport: z.enum(['http', 'sse']).optional().describe('Remote transport; http by default.'),
       })
       .describe('A remote MCP server approved by exact URL.'),
     z
       .strictObject({
         command: z.string().min(1).describe('Executable of an approved stdio MCP server.'),
-        args: z.array(z.string()).optional().describe('Exact arguments; the allowlist matches command plus args exactly.'),
+        args: z
+          .array(z.string())
+          .optional()
+          .describe('Exact arguments; the allowlist matches command plus args exactly.'),
       })
       .describe('A local stdio MCP server approved by exact command and arguments.'),
   ])
@@ -102,7 +123,9 @@ export const McpServer = z
 
 export const McpDenied = z
   .union([
-    z.strictObject({ url: z.string().min(1).describe('URL pattern (`*` wildcards) of denied remote servers.') }),
+    z.strictObject({
+      url: z.string().min(1).describe('URL pattern (`*` wildcards) of denied remote servers.'),
+    }),
     z.strictObject({ command: z.array(z.string()).min(1).describe('Exact argv of a denied stdio server.') }),
   ])
   .describe('A denied MCP server, by URL pattern or exact command.');
@@ -113,7 +136,10 @@ export const McpSection = z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/), McpServer)
       .optional()
       .describe('Approved servers, written to managed-mcp.json (the only servers Claude Code will load).'),
-    denied: z.array(McpDenied).optional().describe('Denied servers (deniedMcpServers). Accumulate; a child cannot remove one.'),
+    denied: z
+      .array(McpDenied)
+      .optional()
+      .describe('Denied servers (deniedMcpServers). Accumulate; a child cannot remove one.'),
   })
   .describe('MCP governance: a managed catalog approved by exact URL or command.');
 
@@ -122,19 +148,28 @@ export const PathsSection = z
     secrets: z
       .array(z.string().min(1))
       .optional()
-      .describe('Worktree-relative globs of secret files: masked in the container and denied to Read/Edit. Accumulate.'),
+      .describe(
+        'Worktree-relative globs of secret files: masked in the container and denied to Read/Edit. Accumulate.',
+      ),
     protected: z
       .array(z.string().min(1))
       .optional()
-      .describe('Worktree-relative globs of control-plane paths: read-only in the container and guarded by hooks. Accumulate.'),
+      .describe(
+        'Worktree-relative globs of control-plane paths: read-only in the container and guarded by hooks. Accumulate.',
+      ),
   })
   .describe('Secret and protected paths inside the worktree.');
 
-export const BashDecision = z.enum(['allow', 'ask', 'deny']).describe('What the policy hook decides for the family.');
+export const BashDecision = z
+  .enum(['allow', 'ask', 'deny'])
+  .describe('What the policy hook decides for the family.');
 
 export const BashFamily = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe('Family name, e.g. `network-transfer`.'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .describe('Family name, e.g. `network-transfer`.'),
     decision: BashDecision,
     commands: z
       .array(z.string().min(1))
@@ -149,7 +184,9 @@ export const BashSection = z
     families: z
       .array(BashFamily)
       .optional()
-      .describe('Command families. Merged by name; a child can add commands or make a decision stricter, never weaker.'),
+      .describe(
+        'Command families. Merged by name; a child can add commands or make a decision stricter, never weaker.',
+      ),
   })
   .describe('Bash command policy for the PreToolUse hook.');
 
@@ -158,13 +195,20 @@ export const EgressSection = z
     mode: z
       .enum(['enforce', 'report'])
       .optional()
-      .describe('enforce refuses what is not allowed; report logs it and lets it through (rollout only). A child cannot go from enforce to report.'),
+      .describe(
+        'enforce refuses what is not allowed; report logs it and lets it through (rollout only). A child cannot go from enforce to report.',
+      ),
     allow: z
       .array(z.string().min(1))
       .optional()
-      .describe('Allowed hosts: exact names, or `*.example.com` for subdomains only. `*` and whole TLDs are rejected.'),
+      .describe(
+        'Allowed hosts: exact names, or `*.example.com` for subdomains only. `*` and whole TLDs are rejected.',
+      ),
     deny: z.array(z.string().min(1)).optional().describe('Denied hosts; beat allows. Accumulate.'),
-    ports: z.array(z.number().int().min(1).max(65535)).optional().describe('Allowed destination ports (443 and 80 by default).'),
+    ports: z
+      .array(z.number().int().min(1).max(65535))
+      .optional()
+      .describe('Allowed destination ports (443 and 80 by default).'),
     allowCidrs: z
       .array(z.string().min(1))
       .optional()
@@ -190,7 +234,9 @@ export const ResourcesSection = z
   .describe('Resource limits.');
 
 // Why: names that look like secrets never pass through from the host; see validate-safety.ts.
-export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
+export const EnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
 
 export const CredentialsSection = z
   .strictObject({
@@ -198,8 +244,12 @@ export const CredentialsSection = z
       .strictObject({
         source: z
           .enum(['env', 'none'])
-          .describe('Where the gate gets the model API key: a host environment variable, or none (a scripted or keyless endpoint).'),
-        env: EnvName.optional().describe('Host environment variable holding the key (read by ccbox, handed to the gate only).'),
+          .describe(
+            'Where the gate gets the model API key: a host environment variable, or none (a scripted or keyless endpoint).',
+          ),
+        env: EnvName.optional().describe(
+          'Host environment variable holding the key (read by ccbox, handed to the gate only).',
+        ),
       })
       .optional()
       .describe('The model credential. It lives in the gate; the agent never holds it.'),
@@ -207,7 +257,13 @@ export const CredentialsSection = z
       .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
       .optional()
       .describe('Host environment variables passed into the agent. Secret-looking names are rejected.'),
-    ttlMinutes: z.number().int().min(1).max(24 * 60).optional().describe('Lifetime of tokens handed into the session.'),
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe('Lifetime of tokens handed into the session.'),
   })
   .describe('Credentials: none from the host by default; short-lived tokens only.');
 
@@ -215,7 +271,10 @@ export const TelemetrySection = z
   .strictObject({
     otlpEndpoint: z.url().optional().describe('OTLP collector the session exports to.'),
     protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).optional().describe('OTLP protocol.'),
-    logToolDetails: z.boolean().optional().describe('Include tool parameters in telemetry. Off by default (privacy review first).'),
+    logToolDetails: z
+      .boolean()
+      .optional()
+      .describe('Include tool parameters in telemetry. Off by default (privacy review first).'),
     logUserPrompts: z.boolean().optional().describe('Include prompt text in telemetry. Off by default.'),
   })
   .describe('OpenTelemetry export.');
@@ -225,7 +284,9 @@ export const ImageSection = z
     base: z.string().min(1).optional().describe('Local base image for the agent and gate images.'),
     claudeCodeVersion: z
       .string()
-      .regex(/^\d+\.\d+\.\d+$/, { message: 'must be an exact version like 2.1.332 (never latest or a range)' })
+      .regex(/^\d+\.\d+\.\d+$/, {
+        message: 'must be an exact version like 2.1.332 (never latest or a range)',
+      })
       .optional()
       .describe('Exact Claude Code version baked into the image.'),
     packages: z
@@ -237,7 +298,11 @@ export const ImageSection = z
 
 export const TlsSection = z
   .strictObject({
-    extraCaCerts: z.string().min(1).optional().describe('Host path of a PEM bundle added to the image trust store and NODE_EXTRA_CA_CERTS.'),
+    extraCaCerts: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Host path of a PEM bundle added to the image trust store and NODE_EXTRA_CA_CERTS.'),
   })
   .describe('Corporate CA support.');
 
@@ -246,29 +311,45 @@ export const ReadOnlyMount = z
     source: z.string().min(1).describe('Host path. Must not reach a credential store.'),
     target: z.string().startsWith('/').describe('Absolute path in the container, outside /workspace.'),
   })
-  .describe('An extra read-only bind mount (reference material, caches). The worktree stays the only writable mount.');
+  .describe(
+    'An extra read-only bind mount (reference material, caches). The worktree stays the only writable mount.',
+  );
 
 export const ExceptionEntry = z
   .strictObject({
     id: z.string().min(1).optional().describe('Ticket or tracking id.'),
     rule: PermissionRule.optional().describe('An inherited deny or ask rule this exception relaxes.'),
     egressHost: z.string().min(1).optional().describe('A host this exception adds to the egress allowlist.'),
-    grant: z.enum(['ask', 'allow']).optional().describe('What a relaxed rule becomes while the exception is live (ask by default).'),
+    grant: z
+      .enum(['ask', 'allow'])
+      .optional()
+      .describe('What a relaxed rule becomes while the exception is live (ask by default).'),
     owner: z.string().min(1).describe('Who answers for the exception (required).'),
     reason: z.string().min(1).describe('Why it exists (required).'),
-    expires: z.iso.date().describe('Last day it applies, YYYY-MM-DD (required). After it the exception stops applying.'),
+    expires: z.iso
+      .date()
+      .describe('Last day it applies, YYYY-MM-DD (required). After it the exception stops applying.'),
   })
   .describe('A time-boxed, owned relaxation of the tier.');
 
 export const ProfileFileSchema = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).describe('Profile name (lower case, digits, dashes).'),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/)
+      .describe('Profile name (lower case, digits, dashes).'),
     description: z.string().optional().describe('What the tier is for.'),
-    extends: z.string().min(1).optional().describe('Parent profile: a built-in name or a path relative to this file.'),
+    extends: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Parent profile: a built-in name or a path relative to this file.'),
     isolation: z
       .enum(['standard', 'full'])
       .optional()
-      .describe('`full` declares a fully isolated tier (enforced egress, no host credentials); only such a tier may use bypassPermissions.'),
+      .describe(
+        '`full` declares a fully isolated tier (enforced egress, no host credentials); only such a tier may use bypassPermissions.',
+      ),
     permissions: PermissionsSection.optional(),
     locks: LocksSection.optional(),
     mcp: McpSection.optional(),

@@ -43,7 +43,13 @@ export const RESOLV_CONF = 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n
 export function agentContainerSpec(input: AgentSpecInput): ContainerSpec {
   const { plan, worktree } = input;
   // Invariant 2 (credentials): the environment is built from an allowlist; nothing else of the host.
-  const env: Record<string, string> = { HOME: AGENT_HOME, USER: 'agent', LOGNAME: 'agent', CCBOX_SESSION: input.session, CCBOX_POLICY: plan.policyVersion };
+  const env: Record<string, string> = {
+    HOME: AGENT_HOME,
+    USER: 'agent',
+    LOGNAME: 'agent',
+    CCBOX_SESSION: input.session,
+    CCBOX_POLICY: plan.policyVersion,
+  };
   for (const name of plan.container.passEnv) {
     const value = input.hostEnv[name];
     if (value !== undefined) env[name] = value;
@@ -65,11 +71,20 @@ export function agentContainerSpec(input: AgentSpecInput): ContainerSpec {
   const mounts: MountSpec[] = [
     // Invariant: the worktree is the one writable bind mount.
     { type: 'bind', source: worktree.root, target: WORKSPACE, readOnly: false },
-    ...plan.container.mounts.map((m): MountSpec => ({ type: 'bind', source: m.source, target: m.target, readOnly: true })),
+    ...plan.container.mounts.map((m): MountSpec => ({
+      type: 'bind',
+      source: m.source,
+      target: m.target,
+      readOnly: true,
+    })),
     ...input.worktreeMounts.mounts,
     { type: 'bind', source: input.resolvConf, target: '/etc/resolv.conf', readOnly: true },
     { type: 'tmpfs', target: '/tmp', options: { sizeBytes: tmpfsBytes, mode: 0o1777, exec: true } },
-    { type: 'tmpfs', target: AGENT_HOME, options: { sizeBytes: tmpfsBytes, mode: 0o700, uid: worktree.uid, gid: worktree.gid, exec: true } },
+    {
+      type: 'tmpfs',
+      target: AGENT_HOME,
+      options: { sizeBytes: tmpfsBytes, mode: 0o700, uid: worktree.uid, gid: worktree.gid, exec: true },
+    },
   ];
 
   return {

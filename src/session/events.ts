@@ -2,7 +2,8 @@
  * What a session reports while it comes up and runs. The UI (Ink, plain lines, JSON) consumes these and
  * nothing else: the core never imports the UI, and the UI never touches the engine.
  */
-export type StepId = 'profile' | 'worktree' | 'engine' | 'artifact' | 'image' | 'gate' | 'network' | 'container';
+export type StepId =
+  'profile' | 'worktree' | 'engine' | 'artifact' | 'image' | 'gate' | 'network' | 'container';
 
 export type SessionEvent =
   | { type: 'step-start'; step: StepId; title: string; at: number }
@@ -10,7 +11,15 @@ export type SessionEvent =
   | { type: 'step-done'; step: StepId; title: string; detail?: string; at: number; ms: number }
   | { type: 'step-failed'; step: StepId; title: string; error: string; at: number; ms: number }
   | { type: 'warning'; text: string; at: number }
-  | { type: 'ready'; session: string; policyVersion: string; profile: string; image: string; worktree: string; at: number }
+  | {
+      type: 'ready';
+      session: string;
+      policyVersion: string;
+      profile: string;
+      image: string;
+      worktree: string;
+      at: number;
+    }
   | { type: 'exited'; session: string; exitCode: number; at: number }
   | { type: 'cleaned'; session: string; removed: string[]; at: number };
 

@@ -1,6 +1,6 @@
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContainerHandle, ContainerSpec, Engine, Ulimit } from './engine.js';
+import type { ContainerHandle, ContainerSpec, Ulimit } from './engine.js';
 import { sessionLabels } from './engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
@@ -16,7 +16,11 @@ export interface GateFiles {
 }
 
 /** Writes the session's egress policy and creates the audit folder (only the gate mounts it). */
-export function writeGateFiles(sessionDir: string, plan: SessionPlan, gateUser: { uid: number; gid: number }): GateFiles {
+export function writeGateFiles(
+  sessionDir: string,
+  plan: SessionPlan,
+  gateUser: { uid: number; gid: number },
+): GateFiles {
   const auditDir = path.join(sessionDir, 'audit');
   mkdirSync(auditDir, { recursive: true, mode: 0o750 });
   const policyFile = path.join(sessionDir, 'egress-policy.json');
@@ -46,11 +50,21 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
   return {
     name: `ccbox-${input.session}-gate`,
     image: input.image,
-    env: { CCBOX_SESSION: input.session, CCBOX_GATE_PORT: String(GATE_PORT), CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json', CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl' },
+    env: {
+      CCBOX_SESSION: input.session,
+      CCBOX_GATE_PORT: String(GATE_PORT),
+      CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json',
+      CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl',
+    },
     user: `${input.user.uid}:${input.user.gid}`,
     labels: sessionLabels(input.session, 'gate', input.plan.policyVersion),
     mounts: [
-      { type: 'bind', source: input.files.policyFile, target: '/etc/ccbox/egress-policy.json', readOnly: true },
+      {
+        type: 'bind',
+        source: input.files.policyFile,
+        target: '/etc/ccbox/egress-policy.json',
+        readOnly: true,
+      },
       { type: 'bind', source: input.files.auditDir, target: '/var/log/ccbox', readOnly: false },
       { type: 'tmpfs', target: '/tmp', options: { sizeBytes: 64 * 1024 * 1024 } },
     ],
@@ -78,7 +92,11 @@ export interface GateHealth {
  * and network). Why: the agent starts only once its one way out is up; a gate that cannot start means
  * no session, with the gate's own words as the reason.
  */
-export async function waitForGate(gate: ContainerHandle, timeoutMs = 15_000, signal?: AbortSignal): Promise<GateHealth> {
+export async function waitForGate(
+  gate: ContainerHandle,
+  timeoutMs = 15_000,
+  signal?: AbortSignal,
+): Promise<GateHealth> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
@@ -88,7 +106,10 @@ export async function waitForGate(gate: ContainerHandle, timeoutMs = 15_000, sig
     if (r?.exitCode === 0) {
       const body = JSON.parse(r.stdout) as Record<string, unknown>;
       const allowed = body.allowedPatterns ?? body.allowHosts ?? body.allowed ?? 0;
-      return { mode: String(body.mode ?? 'unknown'), allowedPatterns: Number(allowed) };
+      return {
+        mode: typeof body.mode === 'string' ? body.mode : 'unknown',
+        allowedPatterns: typeof allowed === 'number' ? allowed : 0,
+      };
     }
     if (Date.now() > end) break;
     await new Promise((r2) => setTimeout(r2, 100));
@@ -107,5 +128,12 @@ export async function waitForGate(gate: ContainerHandle, timeoutMs = 15_000, sig
 export function proxyEnv(gateAddress: string): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
-  return { HTTPS_PROXY: url, HTTP_PROXY: url, https_proxy: url, http_proxy: url, NO_PROXY: noProxy, no_proxy: noProxy };
+  return {
+    HTTPS_PROXY: url,
+    HTTP_PROXY: url,
+    https_proxy: url,
+    http_proxy: url,
+    NO_PROXY: noProxy,
+    no_proxy: noProxy,
+  };
 }

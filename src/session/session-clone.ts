@@ -20,7 +20,8 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * when ccbox runs as root against a user's repository the only way to vouch for that one repository
  * is on upload-pack's own command line.
  */
-const uploadPack = (repoGitDir: string): string => `--upload-pack=git -c safe.directory=${shq(repoGitDir)} upload-pack`;
+const uploadPack = (repoGitDir: string): string =>
+  `--upload-pack=git -c safe.directory=${shq(repoGitDir)} upload-pack`;
 
 async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
   await lchown(dir, uid, gid);
@@ -39,19 +40,47 @@ async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
  * hooks). A `--shared` clone keeps the session's git data inside its own directory, borrows objects
  * read-only, and the worktree stays the one writable mount. The branch is fetched back at the end.
  */
-export async function createSessionClone(repository: string, session: string, baseDir: string, owner: { uid: number; gid: number }, signal?: AbortSignal): Promise<SessionClone> {
+export async function createSessionClone(
+  repository: string,
+  session: string,
+  baseDir: string,
+  owner: { uid: number; gid: number },
+  signal?: AbortSignal,
+): Promise<SessionClone> {
   const branch = `ccbox/${session}`;
   mkdirSync(baseDir, { recursive: true });
   const dir = path.join(baseDir, session);
   const head = await git(['rev-parse', '--verify', 'HEAD'], repository, signal, repository);
   if (head.code !== 0) {
-    throw new CcboxError('--worktree needs a repository with at least one commit', { code: 'WORKTREE_NO_COMMIT', exitCode: ExitCodes.invalidInput, hint: 'commit something first, or run without --worktree' });
+    throw new CcboxError('--worktree needs a repository with at least one commit', {
+      code: 'WORKTREE_NO_COMMIT',
+      exitCode: ExitCodes.invalidInput,
+      hint: 'commit something first, or run without --worktree',
+    });
   }
-  const commonDir = await git(['rev-parse', '--path-format=absolute', '--git-common-dir'], repository, signal, repository);
-  const clone = await git(['clone', '--quiet', uploadPack(`${repository}/.git`), '--shared', '--no-checkout', repository, dir], baseDir, signal, `${repository}/.git`);
-  if (clone.code !== 0) throw new CcboxError(`could not create the session worktree: ${clone.stderr.trim()}`, { code: 'WORKTREE_CLONE', exitCode: ExitCodes.sandboxFailed });
+  const commonDir = await git(
+    ['rev-parse', '--path-format=absolute', '--git-common-dir'],
+    repository,
+    signal,
+    repository,
+  );
+  const clone = await git(
+    ['clone', '--quiet', uploadPack(`${repository}/.git`), '--shared', '--no-checkout', repository, dir],
+    baseDir,
+    signal,
+    `${repository}/.git`,
+  );
+  if (clone.code !== 0)
+    throw new CcboxError(`could not create the session worktree: ${clone.stderr.trim()}`, {
+      code: 'WORKTREE_CLONE',
+      exitCode: ExitCodes.sandboxFailed,
+    });
   const checkout = await git(['checkout', '--quiet', '-b', branch, head.stdout.trim()], dir, signal);
-  if (checkout.code !== 0) throw new CcboxError(`could not check out ${branch}: ${checkout.stderr.trim()}`, { code: 'WORKTREE_CHECKOUT', exitCode: ExitCodes.sandboxFailed });
+  if (checkout.code !== 0)
+    throw new CcboxError(`could not check out ${branch}: ${checkout.stderr.trim()}`, {
+      code: 'WORKTREE_CHECKOUT',
+      exitCode: ExitCodes.sandboxFailed,
+    });
   // When ccbox runs as root (a CI runner), the clone must still belong to the repository's owner.
   if (process.getuid?.() === 0 && owner.uid !== 0) {
     await chownTree(dir, owner.uid, owner.gid);
@@ -62,6 +91,11 @@ export async function createSessionClone(repository: string, session: string, ba
 
 /** Brings the session branch into the repository, so the work shows up where the user expects it. */
 export async function fetchSessionBranch(repository: string, clone: SessionClone): Promise<boolean> {
-  const r = await git(['fetch', '--quiet', uploadPack(`${clone.dir}/.git`), clone.dir, `+${clone.branch}:${clone.branch}`], repository, undefined, repository);
+  const r = await git(
+    ['fetch', '--quiet', uploadPack(`${clone.dir}/.git`), clone.dir, `+${clone.branch}:${clone.branch}`],
+    repository,
+    undefined,
+    repository,
+  );
   return r.code === 0;
 }

@@ -77,7 +77,10 @@ export function newSessionId(): string {
 
 /** The user's git identity from their global config (never the repository's, which the agent can write). */
 async function gitIdentity(repo: string): Promise<{ name: string; email: string }> {
-  const [name, email] = await Promise.all([git(['config', '--global', 'user.name'], repo), git(['config', '--global', 'user.email'], repo)]);
+  const [name, email] = await Promise.all([
+    git(['config', '--global', 'user.name'], repo),
+    git(['config', '--global', 'user.email'], repo),
+  ]);
   const n = name.stdout.trim();
   const e = email.stdout.trim();
   // Without one, commits in the sandbox would fail; say plainly who made them.
@@ -96,15 +99,34 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   const undo: Array<{ what: string; run: () => Promise<void> }> = [];
   const removed: string[] = [];
 
-  async function step<T>(stepId: StepId, title: string, fn: () => Promise<T>, detail?: (v: T) => string): Promise<T> {
+  async function step<T>(
+    stepId: StepId,
+    title: string,
+    fn: () => Promise<T>,
+    detail?: (v: T) => string,
+  ): Promise<T> {
     const start = now();
     emit({ type: 'step-start', step: stepId, title, at: start });
     try {
       const value = await fn();
-      emit({ type: 'step-done', step: stepId, title, at: now(), ms: now() - start, ...(detail ? { detail: detail(value) } : {}) });
+      emit({
+        type: 'step-done',
+        step: stepId,
+        title,
+        at: now(),
+        ms: now() - start,
+        ...(detail ? { detail: detail(value) } : {}),
+      });
       return value;
     } catch (err) {
-      emit({ type: 'step-failed', step: stepId, title, error: describeError(err), at: now(), ms: now() - start });
+      emit({
+        type: 'step-failed',
+        step: stepId,
+        title,
+        error: describeError(err),
+        at: now(),
+        ms: now() - start,
+      });
       throw err;
     }
   }
@@ -124,111 +146,204 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   }
 
   try {
-    const plan = await step('profile', 'profile', () => {
-      const { profile, warnings } = loadProfile(req.profileRef, req.loadOptions);
-      for (const w of warnings) emit({ type: 'warning', text: formatIssue(w), at: now() });
-      return Promise.resolve(compile(profile));
-    }, (p) => `${p.profile.name} (policy ${p.policyVersion})`);
+    const plan = await step(
+      'profile',
+      'profile',
+      () => {
+        const { profile, warnings } = loadProfile(req.profileRef, req.loadOptions);
+        for (const w of warnings) emit({ type: 'warning', text: formatIssue(w), at: now() });
+        return Promise.resolve(compile(profile));
+      },
+      (p) => `${p.profile.name} (policy ${p.policyVersion})`,
+    );
 
-    const { worktree, clone } = await step('worktree', 'worktree', async () => {
-      const repository = await findRepository(req.cwd);
-      const owner = checkWorktree(repository, req.home);
-      if (!req.worktreeMode) return { worktree: { root: repository, repository, ...owner } as Worktree, clone: undefined };
-      const c = await createSessionClone(repository, id, req.worktreesDir, owner, req.signal);
-      undo.push({ what: `fetch of ${c.branch}`, run: async () => void (await fetchSessionBranch(repository, c)) });
-      const cloneOwner = checkWorktree(c.dir, req.home);
-      return { worktree: { root: c.dir, repository, branch: c.branch, ...cloneOwner } as Worktree, clone: c };
-    }, (w) => `${w.worktree.root} (uid ${w.worktree.uid}${w.clone ? `, branch ${w.clone.branch}` : ''})`);
+    const { worktree, clone } = await step(
+      'worktree',
+      'worktree',
+      async () => {
+        const repository = await findRepository(req.cwd);
+        const owner = checkWorktree(repository, req.home);
+        if (!req.worktreeMode) {
+          const wt: Worktree = { root: repository, repository, ...owner };
+          return { worktree: wt, clone: undefined };
+        }
+        const c = await createSessionClone(repository, id, req.worktreesDir, owner, req.signal);
+        undo.push({
+          what: `fetch of ${c.branch}`,
+          run: async () => void (await fetchSessionBranch(repository, c)),
+        });
+        const cloneOwner = checkWorktree(c.dir, req.home);
+        const wt: Worktree = { root: c.dir, repository, branch: c.branch, ...cloneOwner };
+        return { worktree: wt, clone: c };
+      },
+      (w) => `${w.worktree.root} (uid ${w.worktree.uid}${w.clone ? `, branch ${w.clone.branch}` : ''})`,
+    );
 
-    const { engine, info } = await step('engine', 'engine', async () => {
-      const e = await deps.connect();
-      return { engine: e, info: await e.info() };
-    }, (r) => `${r.info.kind} ${r.info.version}`);
+    const { engine, info } = await step(
+      'engine',
+      'engine',
+      async () => {
+        const e = await deps.connect();
+        return { engine: e, info: await e.info() };
+      },
+      (r) => `${r.info.kind} ${r.info.version}`,
+    );
 
     const caFile = req.caFile ?? plan.image.extraCaCerts;
-    const image = await step('image', 'image', () =>
-      ensureAgentImage(engine, {
-        plan,
-        baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
-        uid: worktree.uid,
-        gid: worktree.gid,
-        caFile,
-        binaries: deps.binaries,
-        ...(req.signal ? { signal: req.signal } : {}),
-        onProgress: (p) => emit({ type: 'step-progress', step: 'image', text: p.text, at: now() }),
-      }), (i) => `${i.tag} (${i.built.agent || i.built.runtime ? `built${i.built.runtime ? ' runtime and agent' : ''}` : 'cached'})`);
+    const image = await step(
+      'image',
+      'image',
+      () =>
+        ensureAgentImage(engine, {
+          plan,
+          baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
+          uid: worktree.uid,
+          gid: worktree.gid,
+          caFile,
+          binaries: deps.binaries,
+          ...(req.signal ? { signal: req.signal } : {}),
+          onProgress: (p) => emit({ type: 'step-progress', step: 'image', text: p.text, at: now() }),
+        }),
+      (i) =>
+        `${i.tag} (${i.built.agent || i.built.runtime ? `built${i.built.runtime ? ' runtime and agent' : ''}` : 'cached'})`,
+    );
 
-    const network = await step('network', 'network', async () => {
-      const n = await engine.createNetwork({ name: `ccbox-${id}-int`, internal: true, labels: { ...sessionLabels(id, 'network', plan.policyVersion), [LABEL_OWNER]: req.owner } });
-      undo.push({ what: `network ${n.name}`, run: () => engine.removeNetwork(n.id) });
-      return n;
-    }, (n) => `${n.name} (internal)`);
+    const network = await step(
+      'network',
+      'network',
+      async () => {
+        const n = await engine.createNetwork({
+          name: `ccbox-${id}-int`,
+          internal: true,
+          labels: { ...sessionLabels(id, 'network', plan.policyVersion), [LABEL_OWNER]: req.owner },
+        });
+        undo.push({ what: `network ${n.name}`, run: () => engine.removeNetwork(n.id) });
+        return n;
+      },
+      (n) => `${n.name} (internal)`,
+    );
 
-    const gate = await step('gate', 'gate', async () => {
-      const gateImage = await ensureGateImage(engine, {
-        baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
-        binaries: deps.binaries,
-        ...(req.signal ? { signal: req.signal } : {}),
-        onProgress: (p) => emit({ type: 'step-progress', step: 'gate', text: p.text, at: now() }),
-      });
-      // Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed.
-      const hostUid = process.getuid?.() ?? 0;
-      const gateUser = hostUid === 0 ? { uid: 65534, gid: 65534 } : { uid: hostUid, gid: process.getgid?.() ?? hostUid };
-      const files = writeGateFiles(path.join(req.sessionsDir, id), plan, gateUser);
-      const c = await engine.createContainer({
-        ...gateContainerSpec({
+    const gate = await step(
+      'gate',
+      'gate',
+      async () => {
+        const gateImage = await ensureGateImage(engine, {
+          baseImage: req.baseImage ?? plan.image.base ?? DEFAULT_BASE_IMAGE,
+          binaries: deps.binaries,
+          ...(req.signal ? { signal: req.signal } : {}),
+          onProgress: (p) => emit({ type: 'step-progress', step: 'gate', text: p.text, at: now() }),
+        });
+        // Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed.
+        const hostUid = process.getuid?.() ?? 0;
+        const gateUser =
+          hostUid === 0 ? { uid: 65534, gid: 65534 } : { uid: hostUid, gid: process.getgid?.() ?? hostUid };
+        const files = writeGateFiles(path.join(req.sessionsDir, id), plan, gateUser);
+        const c = await engine.createContainer({
+          ...gateContainerSpec({
+            session: id,
+            plan,
+            image: gateImage.tag,
+            internalNetwork: network.name,
+            outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
+            files,
+            user: gateUser,
+            ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
+          }),
+          labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
+        });
+        undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }) });
+        await c.start();
+        const health = await waitForGate(c, 15_000, req.signal);
+        const address = (await c.inspect()).ipAddresses[network.name];
+        if (!address)
+          throw new CcboxError('the gate has no address on the session network', {
+            code: 'GATE_NO_ADDRESS',
+            exitCode: ExitCodes.sandboxFailed,
+          });
+        return {
+          container: c,
+          address,
+          auditDir: files.auditDir,
+          mode: health.mode,
+          allowed: health.allowedPatterns,
+        };
+      },
+      (g) =>
+        `${g.mode}, ${g.allowed} host pattern${g.allowed === 1 ? '' : 's'} allowed, at ${g.address}:${GATE_PORT}`,
+    );
+
+    const container = await step(
+      'container',
+      'container',
+      async () => {
+        mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
+        const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
+        writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
+        const mounts = planWorktreeMounts(worktree.root, plan.container, {
+          emptyDir: req.emptyDir,
+          emptyFile: '/dev/null',
+        });
+        undo.push({
+          what: 'placeholders',
+          run: () => Promise.resolve(removePlaceholders(mounts.placeholders)),
+        });
+        for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
+        const spec = agentContainerSpec({
           session: id,
           plan,
-          image: gateImage.tag,
-          internalNetwork: network.name,
-          outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
-          files,
-          user: gateUser,
+          image: image.tag,
+          worktree,
+          worktreeMounts: clone
+            ? {
+                ...mounts,
+                mounts: [
+                  ...mounts.mounts,
+                  { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true },
+                ],
+              }
+            : mounts,
+          network: network.name,
+          command: req.command,
+          tty: req.tty,
+          hostEnv: req.hostEnv,
+          caInImage: caFile !== undefined ? CA_IN_IMAGE : undefined,
+          gitIdentity: await gitIdentity(worktree.repository),
           ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
-        }),
-        labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
-      });
-      undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }) });
-      await c.start();
-      const health = await waitForGate(c, 15_000, req.signal);
-      const address = (await c.inspect()).ipAddresses[network.name];
-      if (!address) throw new CcboxError('the gate has no address on the session network', { code: 'GATE_NO_ADDRESS', exitCode: ExitCodes.sandboxFailed });
-      return { container: c, address, auditDir: files.auditDir, mode: health.mode, allowed: health.allowedPatterns };
-    }, (g) => `${g.mode}, ${g.allowed} host pattern${g.allowed === 1 ? '' : 's'} allowed, at ${g.address}:${GATE_PORT}`);
+          resolvConf,
+          extraEnv: proxyEnv(gate.address),
+          extraHosts: [`${GATE_ALIAS}:${gate.address}`],
+        });
+        const c = await engine.createContainer({
+          ...spec,
+          labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
+        });
+        undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }) });
+        return c;
+      },
+      (c) => c.name,
+    );
 
-    const container = await step('container', 'container', async () => {
-      mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
-      const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
-      writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
-      const mounts = planWorktreeMounts(worktree.root, plan.container, { emptyDir: req.emptyDir, emptyFile: '/dev/null' });
-      undo.push({ what: 'placeholders', run: () => Promise.resolve(removePlaceholders(mounts.placeholders)) });
-      for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
-      const spec = agentContainerSpec({
-        session: id,
-        plan,
-        image: image.tag,
-        worktree,
-        worktreeMounts: clone
-          ? { ...mounts, mounts: [...mounts.mounts, { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true }] }
-          : mounts,
-        network: network.name,
-        command: req.command,
-        tty: req.tty,
-        hostEnv: req.hostEnv,
-        caInImage: caFile !== undefined ? CA_IN_IMAGE : undefined,
-        gitIdentity: await gitIdentity(worktree.repository),
-        ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
-        resolvConf,
-        extraEnv: proxyEnv(gate.address),
-        extraHosts: [`${GATE_ALIAS}:${gate.address}`],
-      });
-      const c = await engine.createContainer({ ...spec, labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner } });
-      undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }) });
-      return c;
-    }, (c) => c.name);
-
-    emit({ type: 'ready', session: id, policyVersion: plan.policyVersion, profile: plan.profile.name, image: image.tag, worktree: worktree.root, at: now() });
-    return { id, plan, worktree, clone, image: image.tag, network, container, gate: { container: gate.container, address: gate.address, auditDir: gate.auditDir, mode: gate.mode }, dispose, [Symbol.asyncDispose]: async () => void (await dispose()) };
+    emit({
+      type: 'ready',
+      session: id,
+      policyVersion: plan.policyVersion,
+      profile: plan.profile.name,
+      image: image.tag,
+      worktree: worktree.root,
+      at: now(),
+    });
+    return {
+      id,
+      plan,
+      worktree,
+      clone,
+      image: image.tag,
+      network,
+      container,
+      gate: { container: gate.container, address: gate.address, auditDir: gate.auditDir, mode: gate.mode },
+      dispose,
+      [Symbol.asyncDispose]: async () => void (await dispose()),
+    };
   } catch (err) {
     await dispose();
     throw err;
@@ -242,6 +357,13 @@ const PODMAN_ULIMITS: readonly Ulimit[] = [
 ];
 
 /** The directory ccbox keeps state in, under the cache dir. */
-export function stateDirs(cacheDir: string, stateDir = path.join(cacheDir, 'state')): { worktreesDir: string; emptyDir: string; sessionsDir: string } {
-  return { worktreesDir: path.join(cacheDir, 'worktrees'), emptyDir: path.join(cacheDir, 'empty'), sessionsDir: path.join(stateDir, 'sessions') };
+export function stateDirs(
+  cacheDir: string,
+  stateDir = path.join(cacheDir, 'state'),
+): { worktreesDir: string; emptyDir: string; sessionsDir: string } {
+  return {
+    worktreesDir: path.join(cacheDir, 'worktrees'),
+    emptyDir: path.join(cacheDir, 'empty'),
+    sessionsDir: path.join(stateDir, 'sessions'),
+  };
 }

@@ -52,16 +52,17 @@ function walk(root: string, warnings: string[], start = '', skip: ReadonlySet<st
     }
     for (const name of names) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
-      let dir = false;
+      let dir: boolean;
       try {
-        const st = lstatSync(path.join(root, childRel));
-        dir = st.isDirectory();
+        dir = lstatSync(path.join(root, childRel)).isDirectory();
       } catch {
         continue;
       }
       out.push({ rel: childRel, dir });
       if (out.length >= MAX_ENTRIES) {
-        warnings.push(`the worktree has more than ${MAX_ENTRIES} entries; protected and secret globs were matched against the first ${MAX_ENTRIES} only`);
+        warnings.push(
+          `the worktree has more than ${MAX_ENTRIES} entries; protected and secret globs were matched against the first ${MAX_ENTRIES} only`,
+        );
         return out;
       }
       if (dir && !skip.has(name)) stack.push(childRel);
@@ -94,15 +95,18 @@ function kindOf(abs: string): 'dir' | 'file' | 'missing' {
 function select(pattern: string, root: string, entries: (gitSubtree: boolean) => Entry[]): string[] {
   const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
   const literal = literalDirOf(clean) ?? (GLOB_CHARS.test(clean) ? null : clean);
-  const found = literal !== null ? (kindOf(path.join(root, literal)) === 'missing' ? [] : [literal]) : globbed(clean, entries(clean.startsWith('.git/')));
+  const found =
+    literal !== null
+      ? kindOf(path.join(root, literal)) === 'missing'
+        ? []
+        : [literal]
+      : globbed(clean, entries(clean.startsWith('.git/')));
   return found.flatMap((rel) => resolveLink(root, rel));
 }
 
 function globbed(pattern: string, list: Entry[]): string[] {
   const match = picomatch(pattern, { dot: true });
-  return list
-    .filter((e) => match(e.rel))
-    .map((e) => e.rel);
+  return list.filter((e) => match(e.rel)).map((e) => e.rel);
 }
 
 function resolveLink(root: string, rel: string): string[] {
@@ -130,18 +134,31 @@ const under = (rel: string, parents: Iterable<string>): boolean => {
  * read-only directory as a stand-in. Why: otherwise the agent could create .claude/settings.json or a git
  * hook that runs on the host the next time the user works in the repository.
  */
-export function planWorktreeMounts(root: string, plan: Pick<ContainerPlan, 'readOnlyPaths' | 'maskedPaths'>, sources: MaskSources): WorktreeMounts {
+export function planWorktreeMounts(
+  root: string,
+  plan: Pick<ContainerPlan, 'readOnlyPaths' | 'maskedPaths'>,
+  sources: MaskSources,
+): WorktreeMounts {
   const warnings: string[] = [];
   let cache: Entry[] | undefined;
   let gitCache: Entry[] | undefined;
   // Why a second walk: the main walk skips .git, but submodule hooks and config live in .git/modules.
   const entries = (gitSubtree: boolean): Entry[] =>
-    gitSubtree ? (gitCache ??= walk(root, warnings, '.git/modules', new Set(['objects', 'refs', 'logs']))) : (cache ??= walk(root, warnings));
+    gitSubtree
+      ? (gitCache ??= walk(root, warnings, '.git/modules', new Set(['objects', 'refs', 'logs'])))
+      : (cache ??= walk(root, warnings));
 
   const masked = new Set<string>();
   for (const pattern of plan.maskedPaths) for (const rel of select(pattern, root, entries)) masked.add(rel);
   // A secret inside a masked directory is hidden already (and its mount point would not exist).
-  for (const rel of [...masked]) if (under(rel, [...masked].filter((o) => o !== rel))) masked.delete(rel);
+  for (const rel of [...masked])
+    if (
+      under(
+        rel,
+        [...masked].filter((o) => o !== rel),
+      )
+    )
+      masked.delete(rel);
 
   const readOnly = new Set<string>();
   const placeholders: string[] = [];
@@ -150,10 +167,16 @@ export function planWorktreeMounts(root: string, plan: Pick<ContainerPlan, 'read
     const found = select(pattern, root, entries);
     for (const rel of found) readOnly.add(rel);
     const literal = literalDirOf(pattern) ?? pattern;
-    const isLink = kindOf(path.join(root, literal)) !== 'missing' && lstatSync(path.join(root, literal)).isSymbolicLink();
+    const isLink =
+      kindOf(path.join(root, literal)) !== 'missing' && lstatSync(path.join(root, literal)).isSymbolicLink();
     // Inside .git only where git itself keeps things (a missing .git/hooks means git is not used).
     const inGit = literal.startsWith('.git/');
-    if (found.length === 0 && controlPaths.has(literal) && !isLink && (!inGit || existsSync(path.join(root, path.dirname(literal))))) {
+    if (
+      found.length === 0 &&
+      controlPaths.has(literal) &&
+      !isLink &&
+      (!inGit || existsSync(path.join(root, path.dirname(literal))))
+    ) {
       placeholders.push(...makeDirs(root, literal));
       readOnly.add(literal);
     }
@@ -170,17 +193,31 @@ export function planWorktreeMounts(root: string, plan: Pick<ContainerPlan, 'read
   const mounts: MountSpec[] = [];
   for (const rel of readOnly) {
     const isPlaceholder = placeholders[0] !== undefined && placeholders.includes(path.join(root, rel));
-    mounts.push({ type: 'bind', source: isPlaceholder ? sources.emptyDir : path.join(root, rel), target: `${WORKSPACE}/${rel}`, readOnly: true });
+    mounts.push({
+      type: 'bind',
+      source: isPlaceholder ? sources.emptyDir : path.join(root, rel),
+      target: `${WORKSPACE}/${rel}`,
+      readOnly: true,
+    });
   }
   for (const rel of masked) {
     const dir = kindOf(path.join(root, rel)) === 'dir';
-    mounts.push({ type: 'bind', source: dir ? sources.emptyDir : sources.emptyFile, target: `${WORKSPACE}/${rel}`, readOnly: true });
+    mounts.push({
+      type: 'bind',
+      source: dir ? sources.emptyDir : sources.emptyFile,
+      target: `${WORKSPACE}/${rel}`,
+      readOnly: true,
+    });
   }
   if (mounts.length > MAX_MOUNTS) {
-    warnings.push(`${mounts.length} protected or secret paths matched; consider directory patterns (dir/**) in the profile`);
+    warnings.push(
+      `${mounts.length} protected or secret paths matched; consider directory patterns (dir/**) in the profile`,
+    );
   }
   // Parents before children, so a mask inside a read-only directory lands on top of it.
-  mounts.sort((a, b) => a.target.split('/').length - b.target.split('/').length || (a.target < b.target ? -1 : 1));
+  mounts.sort(
+    (a, b) => a.target.split('/').length - b.target.split('/').length || (a.target < b.target ? -1 : 1),
+  );
   return { mounts, readOnly: [...readOnly].sort(), masked: [...masked].sort(), placeholders, warnings };
 }
 

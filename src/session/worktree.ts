@@ -19,7 +19,16 @@ export interface Worktree {
  * Credential directories that, found at the top of a worktree, mean it is (a copy of) a home directory.
  * Project files such as .npmrc are not here: they are masked as secrets instead.
  */
-const CREDENTIAL_DIRS = ['.ssh', '.aws', '.azure', '.kube', '.gnupg', '.config/gcloud', '.config/gh', '.password-store'];
+const CREDENTIAL_DIRS = [
+  '.ssh',
+  '.aws',
+  '.azure',
+  '.kube',
+  '.gnupg',
+  '.config/gcloud',
+  '.config/gh',
+  '.password-store',
+];
 
 const refuse = (message: string, hint: string): CcboxError =>
   new CcboxError(message, { code: 'WORKTREE_REFUSED', exitCode: ExitCodes.invalidInput, hint });
@@ -34,7 +43,12 @@ export function findRepository(cwd: string): Promise<string> {
     if (existsSync(path.join(dir, '.git'))) return Promise.resolve(dir);
     const parent = path.dirname(dir);
     if (parent === dir) {
-      return Promise.reject(refuse(`${cwd} is not inside a git repository`, 'run ccbox from a repository (git init creates one); the git top-level is what the agent gets'));
+      return Promise.reject(
+        refuse(
+          `${cwd} is not inside a git repository`,
+          'run ccbox from a repository (git init creates one); the git top-level is what the agent gets',
+        ),
+      );
     }
     dir = parent;
   }
@@ -48,13 +62,25 @@ export function findRepository(cwd: string): Promise<string> {
 export function checkWorktree(root: string, home: string): { uid: number; gid: number } {
   const abs = path.resolve(root);
   const homeAbs = path.resolve(home);
-  if (abs === '/') throw refuse('refusing to mount the filesystem root', 'run ccbox inside a project repository');
-  if (abs === homeAbs) throw refuse(`refusing to mount your home directory ${abs}`, 'run ccbox inside a project repository, not your home directory');
-  if (homeAbs.startsWith(`${abs}/`)) throw refuse(`refusing to mount ${abs}: it contains your home directory`, 'run ccbox inside a project repository');
+  if (abs === '/')
+    throw refuse('refusing to mount the filesystem root', 'run ccbox inside a project repository');
+  if (abs === homeAbs)
+    throw refuse(
+      `refusing to mount your home directory ${abs}`,
+      'run ccbox inside a project repository, not your home directory',
+    );
+  if (homeAbs.startsWith(`${abs}/`))
+    throw refuse(
+      `refusing to mount ${abs}: it contains your home directory`,
+      'run ccbox inside a project repository',
+    );
   for (const store of CREDENTIAL_DIRS) {
     const candidate = path.join(abs, store);
     if (existsSync(candidate)) {
-      throw refuse(`refusing to mount ${abs}: it contains the credential store ${store}`, `move ${candidate} out of the repository, or run ccbox from a repository without credential directories`);
+      throw refuse(
+        `refusing to mount ${abs}: it contains the credential store ${store}`,
+        `move ${candidate} out of the repository, or run ccbox from a repository without credential directories`,
+      );
     }
   }
   const st = statSync(abs);

@@ -19,7 +19,11 @@ writeFileSync(path.join(repo, 'README.md'), 'bench\n');
 if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', path.dirname(repo)]);
 
 const env = { ...process.env, CCBOX_CACHE_DIR: cache };
-const warm = spawnSync(process.execPath, [cli, 'shell', '--json', '--', 'true'], { cwd: repo, env, encoding: 'utf8' });
+const warm = spawnSync(process.execPath, [cli, 'shell', '--json', '--', 'true'], {
+  cwd: repo,
+  env,
+  encoding: 'utf8',
+});
 if (warm.status !== 0) {
   console.error(warm.stderr);
   process.exit(1);

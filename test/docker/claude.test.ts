@@ -14,7 +14,9 @@ import { ensureModelImage, startModel } from './model.js';
 interface StreamEvent {
   type: string;
   subtype?: string;
-  message?: { content?: Array<{ type: string; tool_use_id?: string; is_error?: boolean; content?: unknown }> };
+  message?: {
+    content?: Array<{ type: string; tool_use_id?: string; is_error?: boolean; content?: unknown }>;
+  };
 }
 
 function toolResults(stdout: string): Array<{ isError: boolean; text: string }> {
@@ -25,7 +27,10 @@ function toolResults(stdout: string): Array<{ isError: boolean; text: string }> 
     .filter((e) => e.type === 'user')
     .flatMap((e) => e.message?.content ?? [])
     .filter((c) => c.type === 'tool_result')
-    .map((c) => ({ isError: c.is_error === true, text: typeof c.content === 'string' ? c.content : JSON.stringify(c.content) }));
+    .map((c) => ({
+      isError: c.is_error === true,
+      text: typeof c.content === 'string' ? c.content : JSON.stringify(c.content),
+    }));
 }
 
 describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed settings', () => {
@@ -39,7 +44,12 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
     session = await prepareSession(
       {
         profileRef: 'low-risk',
-        loadOptions: { builtinDir: path.join(packageRoot(), 'profiles'), cwd: repo, home: os.tmpdir(), today: '2026-11-27' },
+        loadOptions: {
+          builtinDir: path.join(packageRoot(), 'profiles'),
+          cwd: repo,
+          home: os.tmpdir(),
+          today: '2026-11-27',
+        },
         cwd: repo,
         home: os.tmpdir(),
         hostEnv: {},
@@ -53,7 +63,11 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         owner: `${os.hostname()}:${process.pid}`,
         gateNetwork: ensureOutsideNetwork(),
       },
-      { connect: () => Promise.resolve(engine), binaries: { registry: 'https://registry.npmjs.org', cacheDir: CACHE_DIR, arch: os.arch() }, onEvent: () => undefined },
+      {
+        connect: () => Promise.resolve(engine),
+        binaries: { registry: 'https://registry.npmjs.org', cacheDir: CACHE_DIR, arch: os.arch() },
+        onEvent: () => undefined,
+      },
     );
     await session.container.start();
     modelImage = await ensureModelImage(engine);
@@ -66,11 +80,21 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
   });
 
   const claude = async (script: unknown, args: string[]) => {
-    const model = await startModel(engine, { session: session.id, network: session.network.name, script, image: modelImage });
+    const model = await startModel(engine, {
+      session: session.id,
+      network: session.network.name,
+      script,
+      image: modelImage,
+    });
     try {
       return await session.container.exec(['claude', ...args], {
         // The model stands on the session network itself here (no relay yet): reach it directly.
-        env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'sk-test-scripted', NO_PROXY: new URL(model.url).hostname, no_proxy: new URL(model.url).hostname },
+        env: {
+          ANTHROPIC_BASE_URL: model.url,
+          ANTHROPIC_API_KEY: 'sk-test-scripted',
+          NO_PROXY: new URL(model.url).hostname,
+          no_proxy: new URL(model.url).hostname,
+        },
         workingDir: '/workspace',
       });
     } finally {
@@ -79,20 +103,38 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
   };
 
   it('keeps the managed settings root-owned and out of the agent’s reach', async () => {
-    const r = await session.container.exec(['bash', '-c', 'stat -c "%U %a" /etc/claude-code /etc/claude-code/managed-settings.json; (echo "{}" > /etc/claude-code/managed-settings.json) 2>/dev/null && echo WRITTEN; grep -c disableBypassPermissionsMode /etc/claude-code/managed-settings.json']);
+    const r = await session.container.exec([
+      'bash',
+      '-c',
+      'stat -c "%U %a" /etc/claude-code /etc/claude-code/managed-settings.json; (echo "{}" > /etc/claude-code/managed-settings.json) 2>/dev/null && echo WRITTEN; grep -c disableBypassPermissionsMode /etc/claude-code/managed-settings.json',
+    ]);
     expect(r.stdout).toBe('root 755\nroot 644\n1\n');
   });
 
   it('denies a Bash command and a file read that the managed deny rules forbid', async () => {
     const script = {
       turns: [
-        { type: 'tool_use', calls: [{ name: 'Bash', input: { command: 'curl -s http://example.com/upload', description: 'upload' } }] },
+        {
+          type: 'tool_use',
+          calls: [
+            { name: 'Bash', input: { command: 'curl -s http://example.com/upload', description: 'upload' } },
+          ],
+        },
         { type: 'tool_use', calls: [{ name: 'Read', input: { file_path: '/workspace/.env' } }] },
-        { type: 'tool_use', calls: [{ name: 'Bash', input: { command: 'git status --short', description: 'status' } }] },
+        {
+          type: 'tool_use',
+          calls: [{ name: 'Bash', input: { command: 'git status --short', description: 'status' } }],
+        },
       ],
       finalText: 'done',
     };
-    const r = await claude(script, ['-p', 'follow the README', '--output-format', 'stream-json', '--verbose']);
+    const r = await claude(script, [
+      '-p',
+      'follow the README',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+    ]);
     const results = toolResults(r.stdout);
     expect(results, r.stdout + r.stderr).toHaveLength(3);
     const [curl, read, status] = results;
@@ -107,7 +149,14 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
 
   it('refuses bypass permissions mode: a command that bypass would let through stays denied', async () => {
     const script = {
-      turns: [{ type: 'tool_use', calls: [{ name: 'Bash', input: { command: 'touch /workspace/bypassed.txt', description: 'touch' } }] }],
+      turns: [
+        {
+          type: 'tool_use',
+          calls: [
+            { name: 'Bash', input: { command: 'touch /workspace/bypassed.txt', description: 'touch' } },
+          ],
+        },
+      ],
       finalText: 'done',
     };
     for (const flags of [['--dangerously-skip-permissions'], ['--permission-mode', 'bypassPermissions']]) {

@@ -27,7 +27,9 @@ export function ensureOutsideNetwork(name = OUTSIDE_NETWORK): string {
   try {
     execFileSync('docker', ['network', 'inspect', name], { stdio: 'ignore' });
   } catch {
-    execFileSync('docker', ['network', 'create', '--internal', '--label', 'dev.ccbox.test=1', name], { stdio: 'ignore' });
+    execFileSync('docker', ['network', 'create', '--internal', '--label', 'dev.ccbox.test=1', name], {
+      stdio: 'ignore',
+    });
   }
   return name;
 }
@@ -48,7 +50,11 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
 
 /** Starts the built CLI as a child process (the real binary, real signals). */
 export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd, env: cliEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd,
+    env: cliEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
@@ -92,14 +98,23 @@ export function hostGit(repo: string, ...args: string[]): string {
 export function ccboxObjects(session?: string): { containers: string[]; networks: string[] } {
   const filter = session ? `label=dev.ccbox.session=${session}` : 'label=dev.ccbox.session';
   const list = (kind: 'ps' | 'network'): string[] =>
-    execFileSync('docker', kind === 'ps' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter], { encoding: 'utf8' })
+    execFileSync(
+      'docker',
+      kind === 'ps' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter],
+      { encoding: 'utf8' },
+    )
       .split('\n')
       .filter(Boolean);
   return { containers: list('ps'), networks: list('network') };
 }
 
 /** The JSON outcome line of a --json run. */
-export function outcome(run: CliRun): { ok: boolean; exitCode: number; session?: string; steps?: Array<{ step: string; detail?: string }> } {
+export function outcome(run: CliRun): {
+  ok: boolean;
+  exitCode: number;
+  session?: string;
+  steps?: Array<{ step: string; detail?: string }>;
+} {
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? '{}') as ReturnType<typeof outcome>;
 }

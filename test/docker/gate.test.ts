@@ -24,10 +24,17 @@ let serverIp = '';
 let profileFile = '';
 let repo = '';
 
-const sh = (cmd: string, extra: string[] = []) => runCli(['shell', '--plain', '--profile', profileFile, ...extra, '--', 'bash', '-c', cmd], { cwd: repo });
+const sh = (cmd: string, extra: string[] = []) =>
+  runCli(['shell', '--plain', '--profile', profileFile, ...extra, '--', 'bash', '-c', cmd], { cwd: repo });
 const events = (session: string): Array<Record<string, unknown>> => {
   const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'egress.jsonl');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+  return existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
 };
 
 describe.skipIf(!isRoot)('the gate', () => {
@@ -36,13 +43,45 @@ describe.skipIf(!isRoot)('the gate', () => {
     const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
     const image = await ensureModelImage(engine);
     execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
-    execFileSync('docker', ['run', '-d', '--name', SERVER, '--label', 'dev.ccbox.test=1', '--network', network, '--network-alias', SITE, '--user', '0', image, 'node', '-e', SERVER_JS], { stdio: 'ignore' });
-    serverIp = execFileSync('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, SERVER], { encoding: 'utf8' }).trim();
-    const subnet = execFileSync('docker', ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network], { encoding: 'utf8' }).trim();
+    execFileSync(
+      'docker',
+      [
+        'run',
+        '-d',
+        '--name',
+        SERVER,
+        '--label',
+        'dev.ccbox.test=1',
+        '--network',
+        network,
+        '--network-alias',
+        SITE,
+        '--user',
+        '0',
+        image,
+        'node',
+        '-e',
+        SERVER_JS,
+      ],
+      { stdio: 'ignore' },
+    );
+    serverIp = execFileSync(
+      'docker',
+      ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, SERVER],
+      { encoding: 'utf8' },
+    ).trim();
+    const subnet = execFileSync(
+      'docker',
+      ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
+      { encoding: 'utf8' },
+    ).trim();
     repo = makeRepo(1000);
     // The site's name resolves to a private address; the profile allows that exact range (nothing else).
     profileFile = path.join(path.dirname(repo), 'gate-test.yaml');
-    writeFileSync(profileFile, `name: gate-test\nextends: low-risk\negress:\n  allow: [${SITE}]\n  allowCidrs: [${subnet}]\n`);
+    writeFileSync(
+      profileFile,
+      `name: gate-test\nextends: low-risk\negress:\n  allow: [${SITE}]\n  allowCidrs: [${subnet}]\n`,
+    );
   });
 
   afterAll(() => {
@@ -50,27 +89,55 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('lets the agent reach an allowlisted site through the gate, by plain HTTP and by CONNECT', async () => {
-    const r = await sh(`curl -sS -m 10 http://${SITE}/plain; echo; curl -sS -m 10 --proxytunnel http://${SITE}:443/tunnel; echo`);
+    const r = await sh(
+      `curl -sS -m 10 http://${SITE}/plain; echo; curl -sS -m 10 --proxytunnel http://${SITE}:443/tunnel; echo`,
+    );
     expect(r.stderr).toMatch(/✓ gate\s+enforce, 11 host patterns allowed, at [\d.]+:3128/);
     expect(r.stdout).toContain('site-ok /plain');
     expect(r.stdout).toContain('site-ok /tunnel');
   });
 
   it('refuses a host the profile does not allow with 403 and a one-line reason, and records every decision', async () => {
-    const r = await runCli(['shell', '--json', '--profile', profileFile, '--', 'bash', '-c', `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`], { cwd: repo });
+    const r = await runCli(
+      [
+        'shell',
+        '--json',
+        '--profile',
+        profileFile,
+        '--',
+        'bash',
+        '-c',
+        `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`,
+      ],
+      { cwd: repo },
+    );
     expect(r.stderr).toMatch(/example\.com is not on the allowlist\s*\n403/);
     // The CONNECT for TLS is refused with 403 as well.
     expect(r.stderr).toMatch(/connect=403/);
     const session = outcome(r).session ?? '';
     const log = events(session);
     const allowed = log.find((e) => e.host === SITE && e.decision === 'allow');
-    expect(allowed).toMatchObject({ type: 'egress', session, port: 80, address: serverIp, rule: `allow:${SITE}`, mode: 'enforce', forwarded: true });
+    expect(allowed).toMatchObject({
+      type: 'egress',
+      session,
+      port: 80,
+      address: serverIp,
+      rule: `allow:${SITE}`,
+      mode: 'enforce',
+      forwarded: true,
+    });
     expect(allowed?.bytesDown).toBeGreaterThan(0);
     expect(typeof allowed?.durationMs).toBe('number');
     expect(typeof allowed?.policyVersion).toBe('string');
     const denied = log.filter((e) => e.host === 'example.com');
     expect(denied.length).toBe(2);
-    for (const e of denied) expect(e).toMatchObject({ decision: 'deny', rule: 'deny:not-allowlisted', forwarded: false, address: null });
+    for (const e of denied)
+      expect(e).toMatchObject({
+        decision: 'deny',
+        rule: 'deny:not-allowlisted',
+        forwarded: false,
+        address: null,
+      });
   });
 
   it('leaves no way around it: no direct route, no outside DNS, no raw TCP, no UDP, no IPv6', async () => {
@@ -105,12 +172,26 @@ describe.skipIf(!isRoot)('the gate', () => {
       `curl -sS -m 5 --noproxy '*' http://${serverIp}/after-direct && echo DIRECT-OK`,
       'echo finished',
     ].join('; ');
-    const child = startCli(['shell', '--plain', '--profile', profileFile, '--', 'bash', '-c', script], { cwd: repo });
+    const child = startCli(['shell', '--plain', '--profile', profileFile, '--', 'bash', '-c', script], {
+      cwd: repo,
+    });
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     const closed = new Promise((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 600 && !existsSync(marker('.phase1')); i++) await new Promise((r) => setTimeout(r, 100));
-    const gate = execFileSync('docker', ['ps', '-q', '--filter', 'label=dev.ccbox.role=gate', '--filter', `label=dev.ccbox.owner=${execFileSync('hostname', { encoding: 'utf8' }).trim()}:${child.pid ?? 0}`], { encoding: 'utf8' }).trim();
+    for (let i = 0; i < 600 && !existsSync(marker('.phase1')); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const gate = execFileSync(
+      'docker',
+      [
+        'ps',
+        '-q',
+        '--filter',
+        'label=dev.ccbox.role=gate',
+        '--filter',
+        `label=dev.ccbox.owner=${execFileSync('hostname', { encoding: 'utf8' }).trim()}:${child.pid ?? 0}`,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     expect(gate).not.toBe('');
     execFileSync('docker', ['kill', gate], { stdio: 'ignore' });
     writeFileSync(marker('.gate-killed'), '');
@@ -121,11 +202,18 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('does not start the session when the gate cannot start, and says why', async () => {
-    const r = await runCli(['shell', '--plain', '--profile', profileFile, '--', 'true'], { cwd: repo, env: { CCBOX_GATE_NETWORK: 'ccbox-test-no-such-network' } });
+    const r = await runCli(['shell', '--plain', '--profile', profileFile, '--', 'true'], {
+      cwd: repo,
+      env: { CCBOX_GATE_NETWORK: 'ccbox-test-no-such-network' },
+    });
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/✗ gate/);
     expect(r.stderr).not.toMatch(/✓ ready/);
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', 'label=dev.ccbox.role=shell', '--filter', 'status=created'], { encoding: 'utf8' }).trim();
+    const left = execFileSync(
+      'docker',
+      ['ps', '-aq', '--filter', 'label=dev.ccbox.role=shell', '--filter', 'status=created'],
+      { encoding: 'utf8' },
+    ).trim();
     expect(left).toBe('');
   });
 });

@@ -13,7 +13,19 @@ const waitFor = async <T>(fn: () => T | undefined, ms = 120_000): Promise<T> => 
 };
 
 const sessionOfPid = (pid: number): string | undefined => {
-  const out = execFileSync('docker', ['ps', '--filter', `label=dev.ccbox.owner`, '--filter', 'label=dev.ccbox.role=shell', '--format', '{{.Label "dev.ccbox.session"}} {{.Label "dev.ccbox.owner"}}'], { encoding: 'utf8' });
+  const out = execFileSync(
+    'docker',
+    [
+      'ps',
+      '--filter',
+      `label=dev.ccbox.owner`,
+      '--filter',
+      'label=dev.ccbox.role=shell',
+      '--format',
+      '{{.Label "dev.ccbox.session"}} {{.Label "dev.ccbox.owner"}}',
+    ],
+    { encoding: 'utf8' },
+  );
   return out
     .split('\n')
     .map((l) => l.split(' '))

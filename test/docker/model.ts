@@ -12,7 +12,11 @@ const MODEL_DIR = path.join(packageRoot(), 'dist/src/verify/scripted-model');
 
 /** An image with the pinned Node and the scripted Messages API (built from dist/), for tests. */
 export async function ensureModelImage(engine: Engine, baseImage = 'ccbox/base:bookworm'): Promise<string> {
-  const node = await ensureGateNode({ registry: 'https://registry.npmjs.org', cacheDir: CACHE_DIR, arch: os.arch() });
+  const node = await ensureGateNode({
+    registry: 'https://registry.npmjs.org',
+    cacheDir: CACHE_DIR,
+    arch: os.arch(),
+  });
   const files = readdirSync(MODEL_DIR).filter((f) => f.endsWith('.js'));
   const dockerfile = `FROM ${baseImage}\nCOPY node /usr/local/bin/node\nCOPY model/ /opt/model/\nUSER 65534:65534\n`;
   const sources = files.map((f) => readFileSync(path.join(MODEL_DIR, f), 'utf8'));
@@ -31,12 +35,19 @@ export async function ensureModelImage(engine: Engine, baseImage = 'ccbox/base:b
 }
 
 /** Starts the scripted model on a network of a session; returns its container and base URL. */
-export async function startModel(engine: Engine, opts: { session: string; network: string; script: unknown; image: string }): Promise<{ container: ContainerHandle; url: string }> {
+export async function startModel(
+  engine: Engine,
+  opts: { session: string; network: string; script: unknown; image: string },
+): Promise<{ container: ContainerHandle; url: string }> {
   const script = JSON.stringify(opts.script);
   const container = await engine.createContainer({
     name: `ccbox-${opts.session}-model`,
     image: opts.image,
-    cmd: ['/bin/sh', '-c', 'printf "%s" "$SCRIPT" > /tmp/script.json && exec node /opt/model/main.js /tmp/script.json 8080 0.0.0.0'],
+    cmd: [
+      '/bin/sh',
+      '-c',
+      'printf "%s" "$SCRIPT" > /tmp/script.json && exec node /opt/model/main.js /tmp/script.json 8080 0.0.0.0',
+    ],
     env: { SCRIPT: script },
     labels: { ...sessionLabels(opts.session, 'verify', 'test'), 'dev.ccbox.test': '1' },
     network: { name: opts.network },

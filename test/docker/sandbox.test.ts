@@ -11,19 +11,25 @@ const shell = (repo: string, cmd: string, env: Record<string, string> = {}) =>
   runCli(['shell', '--plain', '--profile', 'low-risk', '--', 'bash', '-c', cmd], { cwd: repo, env });
 
 describe.skipIf(!isRoot)('ccbox shell: who the agent is', () => {
-  it.each([1000, 1234])('runs as the worktree owner (uid %i) and files it writes belong to that user', async (uid) => {
-    const repo = makeRepo(uid);
-    const r = await shell(repo, 'id -u; id -g; echo made > made-by-agent.txt; echo "home=$HOME"; getent passwd "$(id -u)" | cut -d: -f6');
-    expect(r.stderr).toContain('ready');
-    expect(r.code).toBe(0);
-    const [printedUid, printedGid, home, passwdHome] = r.stdout.trim().split('\n');
-    expect(printedUid).toBe(String(uid));
-    expect(printedGid).toBe(String(uid));
-    expect(home).toBe('home=/home/agent');
-    expect(passwdHome).toBe('/home/agent');
-    const st = statSync(path.join(repo, 'made-by-agent.txt'));
-    expect([st.uid, st.gid]).toEqual([uid, uid]);
-  });
+  it.each([1000, 1234])(
+    'runs as the worktree owner (uid %i) and files it writes belong to that user',
+    async (uid) => {
+      const repo = makeRepo(uid);
+      const r = await shell(
+        repo,
+        'id -u; id -g; echo made > made-by-agent.txt; echo "home=$HOME"; getent passwd "$(id -u)" | cut -d: -f6',
+      );
+      expect(r.stderr).toContain('ready');
+      expect(r.code).toBe(0);
+      const [printedUid, printedGid, home, passwdHome] = r.stdout.trim().split('\n');
+      expect(printedUid).toBe(String(uid));
+      expect(printedGid).toBe(String(uid));
+      expect(home).toBe('home=/home/agent');
+      expect(passwdHome).toBe('/home/agent');
+      const st = statSync(path.join(repo, 'made-by-agent.txt'));
+      expect([st.uid, st.gid]).toEqual([uid, uid]);
+    },
+  );
 
   it('refuses a root-owned worktree with exit 2 and says how to go on', async () => {
     const repo = makeRepo(0);
@@ -70,7 +76,8 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
       ].join('; '),
     );
     expect(r.code).toBe(0);
-    for (const cap of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) expect(r.stdout).toMatch(new RegExp(`${cap}:\\s+0000000000000000`));
+    for (const cap of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb'])
+      expect(r.stdout).toMatch(new RegExp(`${cap}:\\s+0000000000000000`));
     expect(r.stdout).toMatch(/NoNewPrivs:\s+1/);
     expect(r.stdout).not.toMatch(/WROTE/);
     expect(r.stdout).toContain('tmp-ok');
@@ -79,7 +86,16 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
       .split('\n')
       .filter((l) => /^\/\S* (rw|ro)/.test(l))
       .map((l) => l.split(' ') as [string, string]);
-    const writable = mounts.filter(([target, opts]) => opts.split(',').includes('rw') && !['/dev', '/dev/shm', '/dev/mqueue'].includes(target) && !target.startsWith('/sys') && !target.startsWith('/proc') && !target.startsWith('/etc/host') && target !== '/etc/hostname' && target !== '/etc/hosts');
+    const writable = mounts.filter(
+      ([target, opts]) =>
+        opts.split(',').includes('rw') &&
+        !['/dev', '/dev/shm', '/dev/mqueue'].includes(target) &&
+        !target.startsWith('/sys') &&
+        !target.startsWith('/proc') &&
+        !target.startsWith('/etc/host') &&
+        target !== '/etc/hostname' &&
+        target !== '/etc/hosts',
+    );
     expect(writable.map(([t]) => t)).toEqual(['/workspace']);
   });
 
@@ -87,17 +103,30 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     const repo = makeRepo(1000);
     const home = mkdtempSync(path.join(os.tmpdir(), 'ccbox-fakehome-'));
     mkdirSync(path.join(home, '.ssh'));
-    writeFileSync(path.join(home, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-SSH-KEY-MATERIAL-7f3a\n');
+    writeFileSync(
+      path.join(home, '.ssh', 'id_ed25519'),
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-SSH-KEY-MATERIAL-7f3a\n',
+    );
     mkdirSync(path.join(home, '.aws'));
-    writeFileSync(path.join(home, '.aws', 'credentials'), '[default]\naws_secret_access_key = FAKE-AWS-SECRET-9b1c\n');
+    writeFileSync(
+      path.join(home, '.aws', 'credentials'),
+      '[default]\naws_secret_access_key = FAKE-AWS-SECRET-9b1c\n',
+    );
     const r = await shell(
       repo,
       'env; ls -la "$HOME"; ls -d /home/*/.ssh /root/.ssh 2>&1; grep -rsl -e FAKE-SSH-KEY-MATERIAL -e FAKE-AWS-SECRET -e super-secret-env-value / --exclude-dir=proc --exclude-dir=sys 2>/dev/null | head; echo scanned',
-      { HOME: home, GITHUB_TOKEN: 'super-secret-env-value', AWS_SECRET_ACCESS_KEY: 'super-secret-env-value', MY_PASSWORD: 'super-secret-env-value' },
+      {
+        HOME: home,
+        GITHUB_TOKEN: 'super-secret-env-value',
+        AWS_SECRET_ACCESS_KEY: 'super-secret-env-value',
+        MY_PASSWORD: 'super-secret-env-value',
+      },
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('scanned');
-    expect(r.stdout).not.toMatch(/super-secret-env-value|FAKE-SSH-KEY-MATERIAL|FAKE-AWS-SECRET|GITHUB_TOKEN|AWS_SECRET/);
+    expect(r.stdout).not.toMatch(
+      /super-secret-env-value|FAKE-SSH-KEY-MATERIAL|FAKE-AWS-SECRET|GITHUB_TOKEN|AWS_SECRET/,
+    );
     expect(r.stdout).not.toMatch(/\.ssh\n/);
   });
 
@@ -126,12 +155,24 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     expect(existsSync(path.join(repo, '.git/hooks/pre-commit'))).toBe(false);
     expect(readFileSync(path.join(repo, '.git/config'), 'utf8')).not.toContain('evil');
     // The stand-ins ccbox made for the missing control paths are gone again.
-    for (const p of ['.claude', '.mcp.json', '.github']) expect(existsSync(path.join(repo, p)), p).toBe(false);
+    for (const p of ['.claude', '.mcp.json', '.github'])
+      expect(existsSync(path.join(repo, p)), p).toBe(false);
   });
 
   it('--worktree works in a fresh tree on branch ccbox/<session> and brings the branch home', async () => {
     const repo = makeRepo(1000);
-    const r = await runCli(['shell', '--json', '--worktree', '--', 'bash', '-c', 'git rev-parse --abbrev-ref HEAD >&2; echo w > w.txt && git add w.txt && git commit -qm "from worktree" && (echo x >> .git/config) 2>/dev/null || echo config-ro >&2'], { cwd: repo });
+    const r = await runCli(
+      [
+        'shell',
+        '--json',
+        '--worktree',
+        '--',
+        'bash',
+        '-c',
+        'git rev-parse --abbrev-ref HEAD >&2; echo w > w.txt && git add w.txt && git commit -qm "from worktree" && (echo x >> .git/config) 2>/dev/null || echo config-ro >&2',
+      ],
+      { cwd: repo },
+    );
     expect(r.code).toBe(0);
     const o = outcome(r);
     const branch = `ccbox/${o.session ?? ''}`;

@@ -27,7 +27,10 @@ export function registerImage(program: Command, ctx: CliContext, done: (code: nu
         done(ExitCodes.ok);
         return;
       }
-      const choice = await findDebianMirror({ suite: opts.suite, override: opts.mirror ?? settings.debianMirror });
+      const choice = await findDebianMirror({
+        suite: opts.suite,
+        override: opts.mirror ?? settings.debianMirror,
+      });
       line(ctx.stderr, `mirror ${choice.mirror} (${choice.origin}${choice.file ? `: ${choice.file}` : ''})`);
       const started = Date.now();
       const result = await buildBaseImage({
@@ -38,7 +41,10 @@ export function registerImage(program: Command, ctx: CliContext, done: (code: nu
         signal: life.signal,
         onLog: (l) => line(ctx.stderr, `  ${l}`),
       });
-      line(ctx.stderr, `built ${result.tag} (${result.imageId.slice(0, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      line(
+        ctx.stderr,
+        `built ${result.tag} (${result.imageId.slice(0, 19)}) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      );
       line(ctx.stdout, result.tag);
       done(ExitCodes.ok);
     });

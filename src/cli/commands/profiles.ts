@@ -34,7 +34,9 @@ function rendered(plan: SessionPlan, what: Render): unknown {
 
 /** Registers `ccbox profiles …`. Each action returns its exit code; main.ts is the only place that exits. */
 export function registerProfiles(program: Command, ctx: CliContext, done: (code: number) => void): void {
-  const profiles = program.command('profiles').description('List, show, validate and compare security profiles');
+  const profiles = program
+    .command('profiles')
+    .description('List, show, validate and compare security profiles');
 
   profiles
     .command('list')
@@ -45,11 +47,19 @@ export function registerProfiles(program: Command, ctx: CliContext, done: (code:
       const rows = listBuiltinProfiles(opt.builtinDir).map((name) => {
         const { profile } = loadProfile(name, opt);
         const plan = compile(profile);
-        return { name, mode: profile.permissions.defaultMode, isolation: profile.isolation, extends: profile.chain.length > 1 ? profile.chain.at(-2) : null, policyVersion: plan.policyVersion, description: profile.description };
+        return {
+          name,
+          mode: profile.permissions.defaultMode,
+          isolation: profile.isolation,
+          extends: profile.chain.length > 1 ? profile.chain.at(-2) : null,
+          policyVersion: plan.policyVersion,
+          description: profile.description,
+        };
       });
       if (opts.json) printJson(ctx.stdout, rows);
       else {
-        for (const r of rows) line(ctx.stdout, `${r.name.padEnd(20)} ${r.mode.padEnd(11)} ${r.policyVersion}  ${r.description}`);
+        for (const r of rows)
+          line(ctx.stdout, `${r.name.padEnd(20)} ${r.mode.padEnd(11)} ${r.policyVersion}  ${r.description}`);
       }
       done(ExitCodes.ok);
     });
@@ -65,7 +75,11 @@ export function registerProfiles(program: Command, ctx: CliContext, done: (code:
       for (const w of warnings) line(ctx.stderr, formatIssue(w));
       if (opts.render !== undefined) {
         if (!RENDERS.includes(opts.render as Render)) {
-          throw new CcboxError(`--render ${opts.render} is not a render target`, { code: 'USAGE', exitCode: ExitCodes.invalidInput, hint: `use one of ${RENDERS.join(', ')}` });
+          throw new CcboxError(`--render ${opts.render} is not a render target`, {
+            code: 'USAGE',
+            exitCode: ExitCodes.invalidInput,
+            hint: `use one of ${RENDERS.join(', ')}`,
+          });
         }
         printJson(ctx.stdout, rendered(compile(profile), opts.render as Render));
       } else if (opts.json) printJson(ctx.stdout, profile);
@@ -83,16 +97,37 @@ export function registerProfiles(program: Command, ctx: CliContext, done: (code:
       const results = refs.map((ref) => {
         try {
           const r = validateProfile(ref, opt);
-          return { ref, valid: r.profile !== undefined, issues: r.issues, policyVersion: r.profile ? compile(r.profile).policyVersion : null };
+          return {
+            ref,
+            valid: r.profile !== undefined,
+            issues: r.issues,
+            policyVersion: r.profile ? compile(r.profile).policyVersion : null,
+          };
         } catch (err) {
           if (!(err instanceof CcboxError)) throw err;
-          return { ref, valid: false, issues: [{ severity: 'error' as const, file: ref, path: '', message: `${err.message}${err.hint ? `; ${err.hint}` : ''}` }], policyVersion: null };
+          return {
+            ref,
+            valid: false,
+            issues: [
+              {
+                severity: 'error' as const,
+                file: ref,
+                path: '',
+                message: `${err.message}${err.hint ? `; ${err.hint}` : ''}`,
+              },
+            ],
+            policyVersion: null,
+          };
         }
       });
       if (opts.json) printJson(ctx.stdout, results);
       for (const r of results) {
         for (const issue of r.issues) line(ctx.stderr, formatIssue(issue));
-        if (!opts.json) line(ctx.stdout, `${r.valid ? 'ok     ' : 'invalid'} ${r.ref}${r.policyVersion ? `  (policy ${r.policyVersion})` : ''}`);
+        if (!opts.json)
+          line(
+            ctx.stdout,
+            `${r.valid ? 'ok     ' : 'invalid'} ${r.ref}${r.policyVersion ? `  (policy ${r.policyVersion})` : ''}`,
+          );
       }
       done(results.every((r) => r.valid) ? ExitCodes.ok : ExitCodes.invalidInput);
     });
@@ -130,5 +165,8 @@ function printDiff(ctx: CliContext, oldRef: string, newRef: string, diff: Policy
     line(ctx.stdout, `${c.weakens ? 'WEAKENS ' : '        '}${sign} ${c.area}.${c.field}: ${value}`);
   }
   const weak = diff.changes.filter((c) => c.weakens).length;
-  line(ctx.stdout, `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'}, ${weak} weaken${weak === 1 ? 's' : ''} the policy`);
+  line(
+    ctx.stdout,
+    `${diff.changes.length} change${diff.changes.length === 1 ? '' : 's'}, ${weak} weaken${weak === 1 ? 's' : ''} the policy`,
+  );
 }

@@ -25,7 +25,12 @@ interface RunFlags {
 const CLEANUP_LIMIT_MS = 20_000;
 
 /** Runs one sandboxed session: Claude Code (`run`) or a shell/command (`shell`). */
-async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'shell', args: string[]): Promise<number> {
+async function runSession(
+  ctx: CliContext,
+  flags: RunFlags,
+  role: 'agent' | 'shell',
+  args: string[],
+): Promise<number> {
   const settings = readSettings(ctx);
   const mode = flags.json ? 'json' : flags.plain || !ctx.stderrIsTTY ? 'plain' : 'ink';
   const interactive = ctx.stdinIsTTY && ctx.stdoutIsTTY && !flags.json;
@@ -33,7 +38,7 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
   using life = createLifecycle();
   const command = role === 'agent' ? ['claude', ...args] : args.length > 0 ? args : ['bash', '-l'];
   let session: PreparedSession | undefined;
-  let exitCode: number = ExitCodes.ok;
+  let exitCode: number | undefined;
   let failure: { code: string; message: string; hint?: string } | undefined;
   try {
     session = await prepareSession(
@@ -56,7 +61,12 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
       },
       {
         connect: () => connectEngine(settings.engineHost ? { host: settings.engineHost } : {}),
-        binaries: { registry: settings.registry, cacheDir: settings.cacheDir, arch: os.arch(), signal: life.signal },
+        binaries: {
+          registry: settings.registry,
+          cacheDir: settings.cacheDir,
+          arch: os.arch(),
+          signal: life.signal,
+        },
         onEvent: (e) => reporter.onEvent(e),
       },
     );
@@ -74,10 +84,14 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
       const handoff = handOffTerminal({
         stdin: process.stdin,
         stdout: process.stdout,
-        remote: { input: streams.stdin ?? null, output: streams.stdout, resize: (r, c) => container.resize(r, c) },
+        remote: {
+          input: streams.stdin ?? null,
+          output: streams.stdout,
+          resize: (r, c) => container.resize(r, c),
+        },
         signal: life.signal,
       });
-      restore = handoff.restore;
+      restore = () => handoff.restore();
     } else {
       streams.stdout.pipe(out, { end: false });
       streams.stderr.pipe(ctx.stderr, { end: false });
@@ -103,12 +117,21 @@ async function runSession(ctx: CliContext, flags: RunFlags, role: 'agent' | 'she
       const s = session;
       const removed = await life.withTimeLimit(() => s.dispose(), CLEANUP_LIMIT_MS);
       reporter.onEvent({ type: 'cleaned', session: s.id, removed: removed ?? [], at: Date.now() });
-      if (s.clone) reporter.onEvent({ type: 'warning', text: `session worktree kept at ${s.clone.dir}; branch ${s.clone.branch} is in ${s.worktree.repository}`, at: Date.now() });
+      if (s.clone)
+        reporter.onEvent({
+          type: 'warning',
+          text: `session worktree kept at ${s.clone.dir}; branch ${s.clone.branch} is in ${s.worktree.repository}`,
+          at: Date.now(),
+        });
     }
   }
   const signalled = life.signalExitCode();
-  const finalCode = signalled ?? exitCode;
-  reporter.finish({ exitCode: finalCode, ...(session ? { session: session.id } : {}), ...(failure ? { error: failure } : {}) });
+  const finalCode = signalled ?? exitCode ?? ExitCodes.internal;
+  reporter.finish({
+    exitCode: finalCode,
+    ...(session ? { session: session.id } : {}),
+    ...(failure ? { error: failure } : {}),
+  });
   return finalCode;
 }
 
@@ -118,16 +141,30 @@ function addSessionOptions(cmd: Command): Command {
     .option('--worktree', 'work in a fresh worktree on a new branch ccbox/<session>')
     .option('--plain', 'plain progress lines on stderr instead of the terminal UI')
     .option('--json', 'one JSON outcome line on stdout')
-    .option('--base-image <image>', 'local base image (default: the profile, CCBOX_BASE_IMAGE, or ccbox/base:bookworm)')
-    .option('--ca-file <pem>', 'extra CA bundle to trust (default: the profile tls.extraCaCerts, or CCBOX_EXTRA_CA_CERTS)');
+    .option(
+      '--base-image <image>',
+      'local base image (default: the profile, CCBOX_BASE_IMAGE, or ccbox/base:bookworm)',
+    )
+    .option(
+      '--ca-file <pem>',
+      'extra CA bundle to trust (default: the profile tls.extraCaCerts, or CCBOX_EXTRA_CA_CERTS)',
+    );
 }
 
 /** Registers `ccbox run` and `ccbox shell`. */
 export function registerRun(program: Command, ctx: CliContext, done: (code: number) => void): void {
-  addSessionOptions(program.command('run').description('Run Claude Code in the sandbox (arguments after -- go to claude)'))
+  addSessionOptions(
+    program.command('run').description('Run Claude Code in the sandbox (arguments after -- go to claude)'),
+  )
     .argument('[claudeArgs...]', 'arguments for claude')
-    .action(async (claudeArgs: string[], flags: RunFlags) => done(await runSession(ctx, flags, 'agent', claudeArgs)));
-  addSessionOptions(program.command('shell').description('Open a shell (or run a command) in the same sandbox'))
+    .action(async (claudeArgs: string[], flags: RunFlags) =>
+      done(await runSession(ctx, flags, 'agent', claudeArgs)),
+    );
+  addSessionOptions(
+    program.command('shell').description('Open a shell (or run a command) in the same sandbox'),
+  )
     .argument('[command...]', 'command to run instead of an interactive shell')
-    .action(async (command: string[], flags: RunFlags) => done(await runSession(ctx, flags, 'shell', command)));
+    .action(async (command: string[], flags: RunFlags) =>
+      done(await runSession(ctx, flags, 'shell', command)),
+    );
 }

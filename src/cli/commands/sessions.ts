@@ -50,8 +50,15 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
       else {
         line(ctx.stdout, `${'SESSION'.padEnd(10)} ${'POLICY'.padEnd(17)} ${'STATE'.padEnd(13)} CONTAINERS`);
         for (const s of rows) {
-          const state = s.leftBehind ? 'left behind' : s.containers.some((c) => c.running) ? 'running' : 'stopped';
-          line(ctx.stdout, `${s.id.padEnd(10)} ${(s.policyVersion ?? '-').padEnd(17)} ${state.padEnd(13)} ${s.containers.map((c) => `${c.role}:${c.state}`).join(', ')}`);
+          const state = s.leftBehind
+            ? 'left behind'
+            : s.containers.some((c) => c.running)
+              ? 'running'
+              : 'stopped';
+          line(
+            ctx.stdout,
+            `${s.id.padEnd(10)} ${(s.policyVersion ?? '-').padEnd(17)} ${state.padEnd(13)} ${s.containers.map((c) => `${c.role}:${c.state}`).join(', ')}`,
+          );
         }
       }
       done(ExitCodes.ok);
@@ -67,10 +74,16 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
       const engine = await connectEngine(settings.engineHost ? { host: settings.engineHost } : {});
       const sessions = await engine.listSessions();
       const targets = sessions.filter((s) => opts.all || isLeftBehind(s)).map((s) => s.id);
-      const result = targets.length > 0 ? await engine.gc({ sessions: targets }) : { sessions: [], containers: [], networks: [], failed: [] };
+      const result =
+        targets.length > 0
+          ? await engine.gc({ sessions: targets })
+          : { sessions: [], containers: [], networks: [], failed: [] };
       if (opts.json) printJson(ctx.stdout, result);
       else {
-        line(ctx.stderr, `removed ${result.containers.length} container${result.containers.length === 1 ? '' : 's'} and ${result.networks.length} network${result.networks.length === 1 ? '' : 's'} of ${result.sessions.length} session${result.sessions.length === 1 ? '' : 's'}`);
+        line(
+          ctx.stderr,
+          `removed ${result.containers.length} container${result.containers.length === 1 ? '' : 's'} and ${result.networks.length} network${result.networks.length === 1 ? '' : 's'} of ${result.sessions.length} session${result.sessions.length === 1 ? '' : 's'}`,
+        );
         for (const f of result.failed) line(ctx.stderr, `could not remove ${f.kind} ${f.name}: ${f.message}`);
       }
       done(result.failed.length > 0 ? ExitCodes.checkFailed : ExitCodes.ok);

@@ -26,7 +26,12 @@ export const ALWAYS_READ_ONLY = [
 
 const normHost = (h: string): string => h.toLowerCase().replace(/\.$/, '');
 
-function summarise(profile: ResolvedProfile): { active: ExceptionSummary[]; expired: ExceptionSummary[]; rules: ActiveRuleException[]; hosts: string[] } {
+function summarise(profile: ResolvedProfile): {
+  active: ExceptionSummary[];
+  expired: ExceptionSummary[];
+  rules: ActiveRuleException[];
+  hosts: string[];
+} {
   const active: ExceptionSummary[] = [];
   const expired: ExceptionSummary[] = [];
   const rules: ActiveRuleException[] = [];
@@ -77,7 +82,9 @@ export function compile(profile: ResolvedProfile): SessionPlan {
   const managedSettings: ManagedSettings = {
     permissions: {
       defaultMode: profile.permissions.defaultMode,
-      ...(profile.permissions.disableBypassPermissionsMode ? { disableBypassPermissionsMode: 'disable' as const } : {}),
+      ...(profile.permissions.disableBypassPermissionsMode
+        ? { disableBypassPermissionsMode: 'disable' as const }
+        : {}),
       ...rules,
     },
     ...(locks.allowManagedPermissionRulesOnly ? { allowManagedPermissionRulesOnly: true as const } : {}),
@@ -86,7 +93,9 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     ...(locks.disableSideloadFlags ? { disableSideloadFlags: true as const } : {}),
     allowedMcpServers: mcp.allowed,
     deniedMcpServers: mcp.denied,
-    strictKnownMarketplaces: locks.strictKnownMarketplaces.map((m) => Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === 'string'))),
+    strictKnownMarketplaces: locks.strictKnownMarketplaces.map((m) =>
+      Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    ),
     allowedHttpHookUrls: sortedSet(locks.allowedHttpHookUrls),
     httpHookAllowedEnvVars: sortedSet(locks.httpHookAllowedEnvVars),
     // Why: the WebFetch preflight calls api.anthropic.com directly; the gate would refuse it anyway.
@@ -96,7 +105,12 @@ export function compile(profile: ResolvedProfile): SessionPlan {
 
   const hookPolicy: Omit<HookPolicy, 'policyVersion'> = {
     families: [...profile.bash.families]
-      .map((f) => ({ name: f.name, decision: f.decision, commands: sortedSet(f.commands), reason: f.reason ?? `${f.name} commands: ${f.decision}` }))
+      .map((f) => ({
+        name: f.name,
+        decision: f.decision,
+        commands: sortedSet(f.commands),
+        reason: f.reason ?? `${f.name} commands: ${f.decision}`,
+      }))
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     protectedPaths: sortedSet(profile.paths.protected),
     secretPaths: sortedSet(profile.paths.secrets),
@@ -135,7 +149,11 @@ export function compile(profile: ResolvedProfile): SessionPlan {
   };
 
   const credentials = {
-    model: { source: profile.credentials.model.source, env: profile.credentials.model.env, holder: 'gate' as const },
+    model: {
+      source: profile.credentials.model.source,
+      env: profile.credentials.model.env,
+      holder: 'gate' as const,
+    },
     ttlMinutes: profile.credentials.ttlMinutes,
   };
   const image = {

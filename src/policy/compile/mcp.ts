@@ -31,6 +31,13 @@ export function compileMcp(profile: ResolvedProfile): {
       allowed.push({ serverCommand: [server.command, ...(server.args ?? [])] });
     }
   }
-  const denied: ServerMatcher[] = profile.mcp.denied.map((d) => ('url' in d ? { serverUrl: d.url } : { serverCommand: d.command }));
-  return { managedMcp: { mcpServers }, allowed: allowed.sort(byJson), denied: denied.sort(byJson), remoteHosts };
+  const denied: ServerMatcher[] = profile.mcp.denied.map((d) =>
+    'url' in d ? { serverUrl: d.url } : { serverCommand: d.command },
+  );
+  return {
+    managedMcp: { mcpServers },
+    allowed: allowed.sort(byJson),
+    denied: denied.sort(byJson),
+    remoteHosts,
+  };
 }

@@ -22,7 +22,10 @@ const ruleFor = (tool: 'Read' | 'Edit', glob: string): string => `${tool}(./${gl
  * - deny and ask Bash families become Bash rules, so the decision holds even before the hook runs.
  * Active exceptions move their rule out of deny/ask into the list they grant.
  */
-export function compilePermissions(profile: ResolvedProfile, exceptions: readonly ActiveRuleException[]): CompiledRules {
+export function compilePermissions(
+  profile: ResolvedProfile,
+  exceptions: readonly ActiveRuleException[],
+): CompiledRules {
   const deny = new Set(profile.permissions.deny);
   const ask = new Set(profile.permissions.ask);
   const allow = new Set(profile.permissions.allow);

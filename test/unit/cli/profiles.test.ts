@@ -20,31 +20,131 @@ describe('ccbox profiles validate', () => {
 
   // Each broken profile: exit 2, and a line naming file, line, field path, what was found and what is allowed.
   const broken: Array<[string, string, RegExp]> = [
-    ['unknown key', 'name: typo\negress:\n  alow: [example.com]\n', /typo\.yaml:3: egress\.alow: unknown key \(found "alow"; allowed: mode, allow, deny, ports, allowCidrs\)/],
-    ['wrong type', 'name: wrongtype\nresources:\n  cpus: two\n', /wrongtype\.yaml:3: resources\.cpus: wrong type: expected number \(found "two"; allowed: number\)/],
-    ['egress allow *', 'name: star\negress:\n  allow: ["*"]\n', /star\.yaml:3: egress\.allow\[0\]: egress host allows every host \(found "\*"/],
-    ['whole TLD', 'name: tld\negress:\n  allow: ["*.com"]\n', /tld\.yaml:3: egress\.allow\[0\]: egress host allows a whole top-level domain/],
-    ['public suffix', 'name: psl\negress:\n  allow: ["*.github.io"]\n', /psl\.yaml:3: egress\.allow\[0\]: egress host allows every tenant of the public suffix github\.io/],
-    ['child drops a parent deny', 'name: dropper\nextends: low-risk\npermissions:\n  deny: ["!Bash(curl *)"]\n', /dropper\.yaml:4: permissions\.deny\[0\]: deny rules only accumulate along extends: a child cannot remove "Bash\(curl \*\)"/],
-    ['child moves a parent deny to allow', 'name: mover\nextends: low-risk\npermissions:\n  allow: ["Bash(curl *)"]\n', /mover\.yaml:4: permissions\.allow\[0\]: moves the parent's deny\/ask rule "Bash\(curl \*\)" to allow/],
-    ['child turns a lock off', 'name: unlock\nextends: low-risk\nlocks:\n  allowManagedHooksOnly: false\n', /unlock\.yaml:4: locks\.allowManagedHooksOnly: a child cannot turn off a security lock/],
-    ['child drops a secret path', 'name: nosecret\nextends: low-risk\npaths:\n  secrets: ["!.env"]\n', /nosecret\.yaml:4: paths\.secrets\[0\]: secret paths only accumulate/],
-    ['bypass without full isolation', 'name: bypass\npermissions:\n  defaultMode: bypassPermissions\n', /bypass\.yaml:3: permissions\.defaultMode: bypassPermissions requires a tier that declares full isolation/],
-    ['bypass left enabled', 'name: bypass2\npermissions:\n  disableBypassPermissionsMode: false\n', /bypass2\.yaml:3: permissions\.disableBypassPermissionsMode: bypass mode may stay enabled only/],
-    ['credential-dir mount', 'name: sshmount\nmounts:\n  - source: ~/.ssh\n    target: /mnt/keys\n', /sshmount\.yaml:3: mounts\[0\]\.source: mount reaches the credential store \/home\/tester\/\.ssh/],
-    ['home mount', 'name: homemount\nmounts:\n  - source: /home/tester\n    target: /mnt/home\n', /homemount\.yaml:3: mounts\[0\]\.source: mount reaches the credential store/],
-    ['docker socket mount', 'name: sock\nmounts:\n  - source: /var/run/docker.sock\n    target: /mnt/sock\n', /sock\.yaml:3: mounts\[0\]\.source: mount reaches the credential store \/var\/run\/docker\.sock/],
-    ['Bash(*) allow', 'name: bashstar\npermissions:\n  allow: ["Bash(*)"]\n', /bashstar\.yaml:3: permissions\.allow\[0\]: allow rule allows every Bash call/],
-    ['bare Bash allow', 'name: bashbare\npermissions:\n  allow: [Bash]\n', /bashbare\.yaml:3: permissions\.allow\[0\]: allow rule allows every Bash call/],
-    ['broad package-manager allow', 'name: npmstar\npermissions:\n  allow: ["Bash(npm *)"]\n', /npmstar\.yaml:3: permissions\.allow\[0\]: allow rule allows every npm invocation/],
-    ['leading-wildcard allow', 'name: verstar\npermissions:\n  allow: ["Bash(* --version)"]\n', /verstar\.yaml:3: permissions\.allow\[0\]: allow rule starts with a wildcard/],
-    ['secret env pass-through', 'name: envleak\ncredentials:\n  passEnv: [GITHUB_TOKEN]\n', /envleak\.yaml:3: credentials\.passEnv\[0\]: GITHUB_TOKEN looks like a secret/],
-    ['secret-looking env', 'name: envleak2\ncredentials:\n  passEnv: [MY_DB_PASSWORD]\n', /envleak2\.yaml:3: credentials\.passEnv\[0\]: MY_DB_PASSWORD looks like a secret/],
-    ['exception without owner', 'name: noowner\nextends: low-risk\nexceptions:\n  - rule: Bash(docker *)\n    reason: x\n    expires: "2027-01-01"\n', /noowner\.yaml:4: exceptions\[0\]\.owner: wrong type: expected string \(found nothing/],
-    ['exception without expiry', 'name: noexpiry\nextends: low-risk\nexceptions:\n  - rule: Bash(docker *)\n    owner: alice\n    reason: x\n', /noexpiry\.yaml:4: exceptions\[0\]\.expires: wrong type/],
-    ['metadata range', 'name: meta\negress:\n  allowCidrs: [169.254.0.0/16]\n', /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata address 169\.254\.169\.254/],
-    ['unpinned claude', 'name: latest\nimage:\n  claudeCodeVersion: latest\n', /latest\.yaml:3: image\.claudeCodeVersion: must be an exact version/],
-    ['enforce to report', 'name: reporter\nextends: low-risk\negress:\n  mode: report\n', /reporter\.yaml:4: egress\.mode: a child cannot switch the gate from enforce to report/],
+    [
+      'unknown key',
+      'name: typo\negress:\n  alow: [example.com]\n',
+      /typo\.yaml:3: egress\.alow: unknown key \(found "alow"; allowed: mode, allow, deny, ports, allowCidrs\)/,
+    ],
+    [
+      'wrong type',
+      'name: wrongtype\nresources:\n  cpus: two\n',
+      /wrongtype\.yaml:3: resources\.cpus: wrong type: expected number \(found "two"; allowed: number\)/,
+    ],
+    [
+      'egress allow *',
+      'name: star\negress:\n  allow: ["*"]\n',
+      /star\.yaml:3: egress\.allow\[0\]: egress host allows every host \(found "\*"/,
+    ],
+    [
+      'whole TLD',
+      'name: tld\negress:\n  allow: ["*.com"]\n',
+      /tld\.yaml:3: egress\.allow\[0\]: egress host allows a whole top-level domain/,
+    ],
+    [
+      'public suffix',
+      'name: psl\negress:\n  allow: ["*.github.io"]\n',
+      /psl\.yaml:3: egress\.allow\[0\]: egress host allows every tenant of the public suffix github\.io/,
+    ],
+    [
+      'child drops a parent deny',
+      'name: dropper\nextends: low-risk\npermissions:\n  deny: ["!Bash(curl *)"]\n',
+      /dropper\.yaml:4: permissions\.deny\[0\]: deny rules only accumulate along extends: a child cannot remove "Bash\(curl \*\)"/,
+    ],
+    [
+      'child moves a parent deny to allow',
+      'name: mover\nextends: low-risk\npermissions:\n  allow: ["Bash(curl *)"]\n',
+      /mover\.yaml:4: permissions\.allow\[0\]: moves the parent's deny\/ask rule "Bash\(curl \*\)" to allow/,
+    ],
+    [
+      'child turns a lock off',
+      'name: unlock\nextends: low-risk\nlocks:\n  allowManagedHooksOnly: false\n',
+      /unlock\.yaml:4: locks\.allowManagedHooksOnly: a child cannot turn off a security lock/,
+    ],
+    [
+      'child drops a secret path',
+      'name: nosecret\nextends: low-risk\npaths:\n  secrets: ["!.env"]\n',
+      /nosecret\.yaml:4: paths\.secrets\[0\]: secret paths only accumulate/,
+    ],
+    [
+      'bypass without full isolation',
+      'name: bypass\npermissions:\n  defaultMode: bypassPermissions\n',
+      /bypass\.yaml:3: permissions\.defaultMode: bypassPermissions requires a tier that declares full isolation/,
+    ],
+    [
+      'bypass left enabled',
+      'name: bypass2\npermissions:\n  disableBypassPermissionsMode: false\n',
+      /bypass2\.yaml:3: permissions\.disableBypassPermissionsMode: bypass mode may stay enabled only/,
+    ],
+    [
+      'credential-dir mount',
+      'name: sshmount\nmounts:\n  - source: ~/.ssh\n    target: /mnt/keys\n',
+      /sshmount\.yaml:3: mounts\[0\]\.source: mount reaches the credential store \/home\/tester\/\.ssh/,
+    ],
+    [
+      'home mount',
+      'name: homemount\nmounts:\n  - source: /home/tester\n    target: /mnt/home\n',
+      /homemount\.yaml:3: mounts\[0\]\.source: mount reaches the credential store/,
+    ],
+    [
+      'docker socket mount',
+      'name: sock\nmounts:\n  - source: /var/run/docker.sock\n    target: /mnt/sock\n',
+      /sock\.yaml:3: mounts\[0\]\.source: mount reaches the credential store \/var\/run\/docker\.sock/,
+    ],
+    [
+      'Bash(*) allow',
+      'name: bashstar\npermissions:\n  allow: ["Bash(*)"]\n',
+      /bashstar\.yaml:3: permissions\.allow\[0\]: allow rule allows every Bash call/,
+    ],
+    [
+      'bare Bash allow',
+      'name: bashbare\npermissions:\n  allow: [Bash]\n',
+      /bashbare\.yaml:3: permissions\.allow\[0\]: allow rule allows every Bash call/,
+    ],
+    [
+      'broad package-manager allow',
+      'name: npmstar\npermissions:\n  allow: ["Bash(npm *)"]\n',
+      /npmstar\.yaml:3: permissions\.allow\[0\]: allow rule allows every npm invocation/,
+    ],
+    [
+      'leading-wildcard allow',
+      'name: verstar\npermissions:\n  allow: ["Bash(* --version)"]\n',
+      /verstar\.yaml:3: permissions\.allow\[0\]: allow rule starts with a wildcard/,
+    ],
+    [
+      'secret env pass-through',
+      'name: envleak\ncredentials:\n  passEnv: [GITHUB_TOKEN]\n',
+      /envleak\.yaml:3: credentials\.passEnv\[0\]: GITHUB_TOKEN looks like a secret/,
+    ],
+    [
+      'secret-looking env',
+      'name: envleak2\ncredentials:\n  passEnv: [MY_DB_PASSWORD]\n',
+      /envleak2\.yaml:3: credentials\.passEnv\[0\]: MY_DB_PASSWORD looks like a secret/,
+    ],
+    [
+      'exception without owner',
+      'name: noowner\nextends: low-risk\nexceptions:\n  - rule: Bash(docker *)\n    reason: x\n    expires: "2027-01-01"\n',
+      /noowner\.yaml:4: exceptions\[0\]\.owner: wrong type: expected string \(found nothing/,
+    ],
+    [
+      'exception without expiry',
+      'name: noexpiry\nextends: low-risk\nexceptions:\n  - rule: Bash(docker *)\n    owner: alice\n    reason: x\n',
+      /noexpiry\.yaml:4: exceptions\[0\]\.expires: wrong type/,
+    ],
+    [
+      'metadata range',
+      'name: meta\negress:\n  allowCidrs: [169.254.0.0/16]\n',
+      /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata address 169\.254\.169\.254/,
+    ],
+    [
+      'unpinned claude',
+      'name: latest\nimage:\n  claudeCodeVersion: latest\n',
+      /latest\.yaml:3: image\.claudeCodeVersion: must be an exact version/,
+    ],
+    [
+      'enforce to report',
+      'name: reporter\nextends: low-risk\negress:\n  mode: report\n',
+      /reporter\.yaml:4: egress\.mode: a child cannot switch the gate from enforce to report/,
+    ],
     ['extends cycle', 'name: cyc\nextends: ./cyc.yaml\n', /cyc\.yaml:2: extends: extends forms a cycle/],
     ['malformed YAML', 'name: bad\negress: [\n', /bad\.yaml:\d+: \(profile\): YAML:/],
   ];
@@ -59,7 +159,9 @@ describe('ccbox profiles validate', () => {
   });
 
   it('reports every problem of a file, one line each', async () => {
-    const dir = writeProfiles({ 'many.yaml': 'name: many\nbogus: 1\negress:\n  allow: ["*"]\nresources:\n  pids: lots\n' });
+    const dir = writeProfiles({
+      'many.yaml': 'name: many\nbogus: 1\negress:\n  allow: ["*"]\nresources:\n  pids: lots\n',
+    });
     const r = await runCli(['profiles', 'validate', 'many.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(2); // schema errors stop before safety checks of that file
@@ -69,11 +171,14 @@ describe('ccbox profiles validate', () => {
 
   it('says an expired exception no longer applies, and still validates', async () => {
     const dir = writeProfiles({
-      'old.yaml': 'name: old\nextends: low-risk\nexceptions:\n  - id: SEC-9\n    rule: Bash(docker *)\n    owner: alice\n    reason: builds\n    expires: "2026-01-31"\n',
+      'old.yaml':
+        'name: old\nextends: low-risk\nexceptions:\n  - id: SEC-9\n    rule: Bash(docker *)\n    owner: alice\n    reason: builds\n    expires: "2026-01-31"\n',
     });
     const r = await runCli(['profiles', 'validate', 'old.yaml'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/old\.yaml:8: warning: exceptions\[0\]\.expires: exception SEC-9 \(owner alice\) expired on 2026-01-31 and no longer applies/);
+    expect(r.stderr).toMatch(
+      /old\.yaml:8: warning: exceptions\[0\]\.expires: exception SEC-9 \(owner alice\) expired on 2026-01-31 and no longer applies/,
+    );
   });
 
   it('names an unknown profile and lists the built-ins', async () => {
@@ -132,7 +237,8 @@ describe('ccbox profiles diff', () => {
   it('exits 1 and marks each weakening when NEW weakens OLD', async () => {
     const dir = writeProfiles({
       'old.yaml': 'name: old\negress:\n  allow: [registry.npmjs.org]\npermissions:\n  deny: [Bash(curl *)]\n',
-      'new.yaml': 'name: new\negress:\n  allow: [registry.npmjs.org, pastebin.com]\n  mode: report\npermissions:\n  allow: [Bash(make test)]\nlocks:\n  allowManagedHooksOnly: false\n',
+      'new.yaml':
+        'name: new\negress:\n  allow: [registry.npmjs.org, pastebin.com]\n  mode: report\npermissions:\n  allow: [Bash(make test)]\nlocks:\n  allowManagedHooksOnly: false\n',
     });
     const r = await runCli(['profiles', 'diff', 'old.yaml', 'new.yaml'], { cwd: dir });
     expect(r.code).toBe(1);

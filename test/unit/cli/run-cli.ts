@@ -9,7 +9,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI in-process with captured streams, a fixed day and a fake home. */
-export async function runCli(argv: string[], opts: { cwd?: string; today?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  opts: { cwd?: string; today?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

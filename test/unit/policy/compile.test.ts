@@ -20,7 +20,8 @@ function golden(name: string, value: unknown): void {
   expect(text).toBe(readFileSync(file, 'utf8'));
 }
 
-const plan = (ref: string, cwd?: string, today?: string) => compile(loadProfile(ref, loadOptions(cwd, today)).profile);
+const plan = (ref: string, cwd?: string, today?: string) =>
+  compile(loadProfile(ref, loadOptions(cwd, today)).profile);
 
 describe('compile', () => {
   it.each(BUILTINS)('%s: managed settings, MCP, egress and container match the golden files', (tier) => {
@@ -44,7 +45,10 @@ describe('compile', () => {
 
   it('does not change the policy version when rule order, key order or formatting change', () => {
     const original = readFileSync(path.join(packageRoot(), 'profiles/low-risk.yaml'), 'utf8');
-    const data = parse(original) as Record<string, unknown> & { permissions: { deny: string[]; allow: string[] }; egress: { allow: string[] } };
+    const data = parse(original) as Record<string, unknown> & {
+      permissions: { deny: string[]; allow: string[] };
+      egress: { allow: string[] };
+    };
     data.permissions.deny.reverse();
     data.permissions.allow.reverse();
     data.egress.allow.reverse();
@@ -54,19 +58,33 @@ describe('compile', () => {
   });
 
   it('changes the policy version when a rule is added', () => {
-    const dir = writeProfiles({ 'child.yaml': 'name: child\nextends: low-risk\npermissions:\n  deny: [Bash(make deploy)]\n' });
+    const dir = writeProfiles({
+      'child.yaml': 'name: child\nextends: low-risk\npermissions:\n  deny: [Bash(make deploy)]\n',
+    });
     expect(plan(path.join(dir, 'child.yaml')).policyVersion).not.toBe(plan('low-risk').policyVersion);
   });
 
   it('does not change the policy version for a description-only change', () => {
-    const dir = writeProfiles({ 'child.yaml': 'name: child\nextends: low-risk\ndescription: only words differ\n' });
+    const dir = writeProfiles({
+      'child.yaml': 'name: child\nextends: low-risk\ndescription: only words differ\n',
+    });
     expect(plan(path.join(dir, 'child.yaml')).policyVersion).toBe(plan('low-risk').policyVersion);
   });
 
   it('denies secret globs to Read and Edit, asks for edits of protected paths, and turns deny families into rules', () => {
     const s = plan('low-risk').managedSettings;
-    expect(s.permissions.deny).toEqual(expect.arrayContaining(['Read(./.env)', 'Edit(./.env)', 'Read(./secrets/**)', 'Bash(curl *)', 'Bash(ssh *)']));
-    expect(s.permissions.ask).toEqual(expect.arrayContaining(['Edit(./.github/workflows/**)', 'Edit(./.mcp.json)', 'Bash(git push *)']));
+    expect(s.permissions.deny).toEqual(
+      expect.arrayContaining([
+        'Read(./.env)',
+        'Edit(./.env)',
+        'Read(./secrets/**)',
+        'Bash(curl *)',
+        'Bash(ssh *)',
+      ]),
+    );
+    expect(s.permissions.ask).toEqual(
+      expect.arrayContaining(['Edit(./.github/workflows/**)', 'Edit(./.mcp.json)', 'Bash(git push *)']),
+    );
     expect(s.permissions.disableBypassPermissionsMode).toBe('disable');
     expect(s.allowManagedHooksOnly).toBe(true);
     expect(s.allowedMcpServers).toEqual([]);
@@ -88,11 +106,15 @@ describe('compile', () => {
 
   it('adds approved remote MCP servers to managed-mcp.json, the URL allowlist and the egress allowlist', () => {
     const dir = writeProfiles({
-      'mcp.yaml': 'name: mcp\nextends: low-risk\nmcp:\n  servers:\n    docs:\n      url: https://mcp.docs.example.com/mcp\n    lint:\n      command: /usr/local/bin/lint-mcp\n      args: [--stdio]\n',
+      'mcp.yaml':
+        'name: mcp\nextends: low-risk\nmcp:\n  servers:\n    docs:\n      url: https://mcp.docs.example.com/mcp\n    lint:\n      command: /usr/local/bin/lint-mcp\n      args: [--stdio]\n',
     });
     const p = plan(path.join(dir, 'mcp.yaml'));
     expect(p.managedMcp.mcpServers.docs).toEqual({ type: 'http', url: 'https://mcp.docs.example.com/mcp' });
-    expect(p.managedSettings.allowedMcpServers).toEqual([{ serverCommand: ['/usr/local/bin/lint-mcp', '--stdio'] }, { serverUrl: 'https://mcp.docs.example.com/mcp' }]);
+    expect(p.managedSettings.allowedMcpServers).toEqual([
+      { serverCommand: ['/usr/local/bin/lint-mcp', '--stdio'] },
+      { serverUrl: 'https://mcp.docs.example.com/mcp' },
+    ]);
     expect(p.egress.allowHosts).toContain('mcp.docs.example.com');
   });
 });

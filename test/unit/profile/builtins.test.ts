@@ -28,6 +28,10 @@ describe('built-in tiers', () => {
     expect(p?.isolation).toBe('full');
     expect(p?.permissions.defaultMode).toBe('dontAsk');
     expect(p?.credentials.passEnv).toEqual([]);
-    expect(p?.chain).toEqual(['profiles/low-risk.yaml', 'profiles/production-adjacent.yaml', 'profiles/ci-headless.yaml']);
+    expect(p?.chain).toEqual([
+      'profiles/low-risk.yaml',
+      'profiles/production-adjacent.yaml',
+      'profiles/ci-headless.yaml',
+    ]);
   });
 });

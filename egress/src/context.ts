@@ -1,0 +1,76 @@
+import type { Socket } from 'node:net';
+import type { CompiledEgressPolicy, EgressEvent, Verdict } from '../../src/policy/egress/index.js';
+import type { EventSink } from './events.js';
+import type { Resolver } from './resolver.js';
+import type { Connector } from './upstream.js';
+
+/** Live state of one gate, shared by its request handlers. One per gate: no module-level state. */
+export interface GateContext {
+  policy: CompiledEgressPolicy;
+  session: string;
+  sink: EventSink;
+  resolver: Resolver;
+  /** Wraps the configured connector so every upstream socket is counted. */
+  connector: Connector;
+  log: (line: string) => void;
+  /** Client sockets: everything accepted and not yet closed. */
+  clients: Set<Socket>;
+  upstreams: Set<Socket>;
+  /** In-flight CONNECT tunnels and forwarded HTTP requests; `destroy` ends one at once (and aborts its lookup or connect). */
+  active: Set<ActiveFlow>;
+  closing: boolean;
+  counters: { allowed: number; denied: number; refusedAtCap: number };
+}
+
+/** One tunnel or forwarded request holding a slot under `maxTunnels`. */
+export interface ActiveFlow {
+  kind: 'CONNECT' | 'HTTP';
+  destroy(): void;
+}
+
+/** What an event says beyond what every event carries. */
+export interface EventFields {
+  method: EgressEvent['method'];
+  host: string;
+  port: number;
+  address: string | null;
+  verdict: Verdict;
+  /** Overrides verdict.forwarded when traffic did not flow after all (e.g. the upstream refused). */
+  forwarded?: boolean;
+  reason?: string;
+  bytesUp: number;
+  bytesDown: number;
+  /** Wall-clock start (ms since epoch) and monotonic start (performance.now()). */
+  startedAt: number;
+  startedMono: number;
+}
+
+/** Writes one decision event and counts it. */
+export function record(ctx: GateContext, fields: EventFields): void {
+  const { verdict } = fields;
+  if (verdict.decision === 'allow') ctx.counters.allowed += 1;
+  else ctx.counters.denied += 1;
+  ctx.sink.write({
+    type: 'egress',
+    session: ctx.session,
+    time: new Date(fields.startedAt).toISOString(),
+    method: fields.method,
+    host: fields.host,
+    port: fields.port,
+    address: fields.address,
+    rule: verdict.rule,
+    decision: verdict.decision,
+    mode: ctx.policy.mode,
+    forwarded: fields.forwarded ?? verdict.forwarded,
+    reason: fields.reason ?? verdict.reason,
+    bytesUp: fields.bytesUp,
+    bytesDown: fields.bytesDown,
+    durationMs: Math.round((performance.now() - fields.startedMono) * 1000) / 1000,
+    policyVersion: ctx.policy.policyVersion,
+  });
+}
+
+/** A gate-level refusal that no mode lets through (bad request, cap, shutdown, lookup failure). */
+export function refusal(rule: string, reason: string): Verdict {
+  return { decision: 'deny', rule, reason, forwarded: false };
+}

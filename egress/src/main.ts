@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
+import { openJsonLinesFile } from './events.js';
+import { startGate } from './gate.js';
+
+// The container entry point: the only place the gate reads its environment. Logs go to stderr; the
+// decision events go to the JSON-lines file (stdout stays empty).
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+interface Settings {
+  policyPath: string;
+  session: string;
+  port: number;
+  logPath: string;
+  drainMs: number;
+}
+
+function settings(env: NodeJS.ProcessEnv): Settings {
+  const port = Number(env.CCBOX_GATE_PORT ?? '3128');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`CCBOX_GATE_PORT is not a port: ${env.CCBOX_GATE_PORT}`);
+  const session = env.CCBOX_SESSION ?? '';
+  if (session === '') throw new Error('CCBOX_SESSION is not set');
+  const drainMs = Number(env.CCBOX_GATE_DRAIN_MS ?? '10000');
+  return {
+    policyPath: env.CCBOX_EGRESS_POLICY ?? '/etc/ccbox/egress-policy.json',
+    session,
+    port,
+    logPath: env.CCBOX_EGRESS_LOG ?? '/var/log/ccbox/egress.jsonl',
+    drainMs: Number.isFinite(drainMs) && drainMs >= 0 ? drainMs : 10_000,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = settings(process.env);
+  const policy = parseEgressPolicy(JSON.parse(await readFile(config.policyPath, 'utf8')) as unknown);
+  const sink = await openJsonLinesFile(config.logPath);
+  const gate = await startGate({
+    policy,
+    session: config.session,
+    sink,
+    port: config.port,
+    log,
+    drainTimeoutMs: config.drainMs,
+  });
+  log(
+    `gate: listening on ${gate.address}:${gate.port} (session ${config.session}, mode ${policy.mode}, ` +
+      `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
+  );
+  const stop = (signal: string): void => {
+    log(`gate: ${signal}: draining`);
+    gate.close().then(
+      () => log('gate: stopped'),
+      (error: unknown) => {
+        log(`gate: stopped with an error: ${String(error)}`);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Fail closed: without a valid policy and a writable audit log the gate does not start at all.
+  if (error instanceof EgressPolicyError) {
+    for (const problem of error.problems) log(`gate: policy: ${problem}`);
+    log(`gate: cannot start: the egress policy has ${error.problems.length} problem(s)`);
+  } else {
+    log(`gate: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,161 @@
+import type Dockerode from 'dockerode';
+import type { Duplex } from 'node:stream';
+import { ExitCodes } from '../exit-codes.js';
+import type {
+  AttachedStreams,
+  AttachOptions,
+  ContainerHandle,
+  ContainerInspect,
+  ExecOptions,
+  ExecResult,
+  LogsOptions,
+} from '../session/engine.js';
+import { splitAttachSocket } from './attach.js';
+import { StreamDemuxer } from './demux.js';
+import { abortedError, engineError, engineMessageOf, isNotFound, statusCodeOf } from './errors.js';
+import { execInContainer } from './exec.js';
+import { toContainerInspect } from './inspect.js';
+
+/** Why: "not running" / "already being removed" answers mean the goal state is reached already. */
+function isAlreadyDone(err: unknown): boolean {
+  if (isNotFound(err)) return true;
+  const status = statusCodeOf(err);
+  const message = engineMessageOf(err);
+  return (
+    status === 304 ||
+    ((status === 409 || status === 500) &&
+      /not running|is not running|already in progress|can only kill running/i.test(message))
+  );
+}
+
+/** A container of the engine by id; every method maps failures to CcboxError. */
+export class DockerContainer implements ContainerHandle {
+  private readonly container: Dockerode.Container;
+
+  constructor(
+    private readonly docker: Dockerode,
+    readonly id: string,
+    readonly name: string,
+  ) {
+    this.container = docker.getContainer(id);
+  }
+
+  private fail(operation: string, err: unknown): never {
+    throw engineError(`${operation} ${this.name}`, err, ExitCodes.sandboxFailed);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.container.start();
+    } catch (err) {
+      if (statusCodeOf(err) === 304) return; // already started
+      this.fail('Starting container', err);
+    }
+  }
+
+  async wait(signal?: AbortSignal): Promise<number> {
+    try {
+      const result = (await this.container.wait({ abortSignal: signal })) as { StatusCode?: unknown };
+      if (typeof result.StatusCode !== 'number') throw new Error('the engine returned no exit code');
+      return result.StatusCode;
+    } catch (err) {
+      if (signal?.aborted) throw abortedError(`Waiting for ${this.name}`, err);
+      this.fail('Waiting for container', err);
+    }
+  }
+
+  async kill(signal = 'SIGTERM'): Promise<void> {
+    try {
+      await this.container.kill({ signal });
+    } catch (err) {
+      if (isAlreadyDone(err)) return;
+      this.fail('Killing container', err);
+    }
+  }
+
+  async remove(options: { force?: boolean } = {}): Promise<void> {
+    try {
+      await this.container.remove({ force: options.force ?? true, v: true });
+    } catch (err) {
+      if (isAlreadyDone(err)) return;
+      this.fail('Removing container', err);
+    }
+  }
+
+  exec(cmd: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return execInContainer(this.docker, this.id, cmd, options);
+  }
+
+  async logs(options: LogsOptions = {}): Promise<{ stdout: string; stderr: string }> {
+    try {
+      const { tty } = await this.inspect();
+      const raw = await this.container.logs({
+        follow: false,
+        stdout: true,
+        stderr: true,
+        ...(options.tail !== undefined ? { tail: options.tail } : {}),
+        ...(options.since !== undefined ? { since: options.since } : {}),
+      });
+      if (tty) return { stdout: raw.toString('utf8'), stderr: '' };
+      const out: Buffer[] = [];
+      const errs: Buffer[] = [];
+      const demux = new StreamDemuxer(
+        (c) => out.push(c),
+        (c) => errs.push(c),
+      );
+      demux.push(raw);
+      return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errs).toString('utf8') };
+    } catch (err) {
+      this.fail('Reading logs of', err);
+    }
+  }
+
+  async inspect(): Promise<ContainerInspect> {
+    try {
+      return toContainerInspect(await this.container.inspect());
+    } catch (err) {
+      this.fail('Inspecting container', err);
+    }
+  }
+
+  async attach(options: AttachOptions): Promise<AttachedStreams> {
+    try {
+      const { tty } = await this.inspect();
+      const socket = (await this.container.attach({
+        stream: true,
+        stdin: options.stdin,
+        stdout: options.stdout,
+        stderr: options.stderr,
+        hijack: true,
+      })) as Duplex;
+      return splitAttachSocket(socket, options, tty);
+    } catch (err) {
+      this.fail('Attaching to', err);
+    }
+  }
+
+  async resize(rows: number, cols: number): Promise<void> {
+    try {
+      await this.container.resize({ h: rows, w: cols });
+    } catch (err) {
+      // A resize racing the container's exit is harmless.
+      if (isAlreadyDone(err) || /not running|stopped/i.test(engineMessageOf(err))) return;
+      this.fail('Resizing', err);
+    }
+  }
+
+  async connectNetwork(network: string, aliases: readonly string[] = []): Promise<void> {
+    try {
+      await this.docker
+        .getNetwork(network)
+        .connect({ Container: this.id, EndpointConfig: { Aliases: [...aliases] } });
+    } catch (err) {
+      this.fail(`Connecting network ${network} to`, err);
+    }
+  }
+
+  /** `await using` removes the container, whatever state it is in. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.remove({ force: true });
+  }
+}

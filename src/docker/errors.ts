@@ -1,0 +1,78 @@
+import { CcboxError } from '../errors.js';
+import { ExitCodes, type ExitCode } from '../exit-codes.js';
+
+/** Why: docker-modem errors carry the HTTP status as an untyped property; read it without `any`. */
+export function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { statusCode?: unknown }).statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The engine's own message (the JSON body), falling back to the modem's text. */
+export function engineMessageOf(error: unknown): string {
+  if (typeof error === 'object' && error !== null) {
+    const json = (error as { json?: unknown }).json;
+    if (typeof json === 'object' && json !== null) {
+      const message = (json as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    }
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string') return message.trim();
+  }
+  return String(error);
+}
+
+const UNREACHABLE = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'EPERM',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+]);
+
+/** True when the engine could not be reached at all (no socket, refused, no permission). */
+export function isUnreachable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && UNREACHABLE.has(code) && statusCodeOf(error) === undefined;
+}
+
+export function isNotFound(error: unknown): boolean {
+  return statusCodeOf(error) === 404;
+}
+
+/** True when the request was cancelled through an AbortSignal. */
+export function isAbort(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR')
+  );
+}
+
+/**
+ * Why one mapper: every engine failure becomes a CcboxError with the operation named, and an unreachable
+ * engine is always reported as such (exit 3) whatever the operation was.
+ */
+export function engineError(operation: string, error: unknown, exitCode: ExitCode): CcboxError {
+  if (error instanceof CcboxError) return error;
+  if (isUnreachable(error)) {
+    return new CcboxError(`The container engine is not reachable (${operation}): ${engineMessageOf(error)}`, {
+      code: 'engine-unreachable',
+      exitCode: ExitCodes.engineUnavailable,
+      hint: 'Start Docker (or `podman system service`) and check DOCKER_HOST and the socket permissions.',
+      cause: error,
+    });
+  }
+  return new CcboxError(`${operation} failed: ${engineMessageOf(error)}`, {
+    code: 'engine-request-failed',
+    exitCode,
+    cause: error,
+  });
+}
+
+/** Why a distinct error: Ctrl-C during a build or exec is an interruption, not a broken image or sandbox. */
+export function abortedError(what: string, cause?: unknown): CcboxError {
+  return new CcboxError(`${what} was cancelled`, { code: 'aborted', exitCode: ExitCodes.interrupted, cause });
+}

@@ -1,0 +1,219 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+import { LABEL_BASE, type Engine } from '../session/engine.js';
+import { normalizeMirror } from './debian-mirror.js';
+
+/** The tag `ccbox image base` produces and agent images build FROM. */
+export const DEFAULT_BASE_IMAGE = 'ccbox/base:bookworm';
+
+const KILL_GRACE_MS = 10_000;
+
+export interface BuildBaseImageOptions {
+  engine: Engine;
+  /** Debian archive URL (see findDebianMirror). */
+  mirror: string;
+  suite?: string;
+  tag?: string;
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+  /** Effective uid of this process; default process.getuid(). debootstrap needs 0. */
+  uid?: number;
+  /** The debootstrap executable; default `debootstrap` from PATH. */
+  debootstrap?: string;
+  /** Parent of the temporary rootfs; default the OS temp directory. */
+  workDir?: string;
+}
+
+function buildError(
+  message: string,
+  options: { code: string; hint?: string; details?: string[]; cause?: unknown },
+): CcboxError {
+  return new CcboxError(message, { exitCode: ExitCodes.imageBuildFailed, ...options });
+}
+
+/** Mount points at or under `dir` (deepest first), from /proc/self/mountinfo. */
+async function mountsUnder(given: string): Promise<string[]> {
+  const dir = await realpath(given).catch(() => given);
+  const info = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const unescape = (s: string): string =>
+    s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return info
+    .split('\n')
+    .map((line) => unescape(line.split(' ')[4] ?? ''))
+    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+function run(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+}
+
+/**
+ * Removes the temporary rootfs. Why the mount check: debootstrap mounts proc and sysfs (and, in some
+ * containers, binds /dev) inside the target; a recursive delete through a leftover mount would delete
+ * host files. Anything still mounted is unmounted first; if that fails the directory is left in place.
+ */
+async function removeRootfs(dir: string, log: (line: string) => void): Promise<void> {
+  for (const mp of await mountsUnder(dir)) {
+    if ((await run('umount', [mp])) !== 0) await run('umount', ['-l', mp]);
+  }
+  const left = await mountsUnder(dir);
+  if (left.length > 0) {
+    log(`not removing ${dir}: still mounted at ${left.join(', ')}`);
+    return;
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Runs debootstrap with an argv array; kills its whole process group on abort. Rejects on failure. */
+function debootstrap(
+  executable: string,
+  args: readonly string[],
+  signal: AbortSignal | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  const tail: string[] = [];
+  return new Promise<void>((resolve, reject) => {
+    // Why detached: debootstrap runs wget, dpkg and chroot children; a group lets abort stop all of them.
+    const child = spawn(executable, [...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const kill = (sig: NodeJS.Signals): void => {
+      if (child.pid !== undefined && child.exitCode === null) {
+        try {
+          process.kill(-child.pid, sig);
+        } catch {
+          // already gone
+        }
+      }
+    };
+    let killTimer: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      kill('SIGTERM');
+      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        tail.push(line);
+        if (tail.length > 20) tail.shift();
+        log(line);
+      });
+    }
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (err.code === 'ENOENT') {
+        reject(
+          buildError(`debootstrap is not installed (${executable} not found)`, {
+            code: 'debootstrap-missing',
+            hint: 'Install it with `apt-get install debootstrap`, or import a Debian image as ccbox/base:bookworm yourself.',
+            cause: err,
+          }),
+        );
+      } else
+        reject(
+          buildError(`Could not run debootstrap: ${err.message}`, { code: 'debootstrap-failed', cause: err }),
+        );
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(killTimer);
+      if (signal?.aborted) {
+        reject(
+          new CcboxError('Building the base image was cancelled', {
+            code: 'aborted',
+            exitCode: ExitCodes.interrupted,
+          }),
+        );
+      } else if (code === 0) resolve();
+      else {
+        reject(
+          buildError(`debootstrap failed (${code === null ? `signal ${sig}` : `exit ${code}`})`, {
+            code: 'debootstrap-failed',
+            hint: 'Check that the mirror is reachable and serves the suite; the last lines of its output are above.',
+            details: tail,
+          }),
+        );
+      }
+    });
+  });
+}
+
+/**
+ * Trims what the image must not carry: the host's hostname and resolver (debootstrap copies them in;
+ * the engine provides its own at run time) and apt caches that only add size.
+ */
+async function tidyRootfs(root: string): Promise<void> {
+  await rm(path.join(root, 'etc/hostname'), { force: true });
+  await writeFile(path.join(root, 'etc/resolv.conf'), '');
+  for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists']) {
+    const names = await readdir(path.join(root, dir)).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name === 'partial' || name === 'lock') continue;
+      await rm(path.join(root, dir, name), { force: true, recursive: true });
+    }
+  }
+}
+
+/**
+ * Builds the Debian base image from a mirror: `debootstrap --variant=minbase` into a temporary
+ * directory, then streams it as a tar into the engine (no registry involved). The temporary directory
+ * is removed whatever happens.
+ */
+export async function buildBaseImage(
+  options: BuildBaseImageOptions,
+): Promise<{ imageId: string; tag: string }> {
+  const suite = options.suite ?? 'bookworm';
+  const tag = options.tag ?? DEFAULT_BASE_IMAGE;
+  const log = options.onLog ?? (() => undefined);
+  // Why validate: both end up as debootstrap arguments and a suite is only ever a codename.
+  if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
+    throw new CcboxError(`Not a Debian suite: ${suite}`, {
+      code: 'suite-invalid',
+      exitCode: ExitCodes.invalidInput,
+    });
+  }
+  const mirror = normalizeMirror(options.mirror);
+  const uid = options.uid ?? process.getuid?.() ?? -1;
+  if (uid !== 0) {
+    throw buildError('Building the base image needs root (debootstrap creates device nodes and chroots)', {
+      code: 'base-needs-root',
+      hint: 'Run `sudo ccbox image base`, or import a Debian rootfs as ccbox/base:bookworm yourself.',
+    });
+  }
+  options.signal?.throwIfAborted();
+  const work = await mkdtemp(path.join(options.workDir ?? tmpdir(), 'ccbox-base-'));
+  const rootfs = path.join(work, 'rootfs');
+  try {
+    log(`debootstrap --variant=minbase ${suite} ${rootfs} ${mirror}`);
+    await debootstrap(
+      options.debootstrap ?? 'debootstrap',
+      ['--variant=minbase', suite, rootfs, mirror],
+      options.signal,
+      log,
+    );
+    await tidyRootfs(rootfs);
+    log(`importing the root filesystem as ${tag}`);
+    const { imageId } = await options.engine.importRootfs({
+      source: { directory: rootfs },
+      tag,
+      labels: { [LABEL_BASE]: '1', 'dev.ccbox.base.suite': suite, 'dev.ccbox.base.mirror': mirror },
+      changes: [
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'ENV LANG=C.UTF-8',
+        'CMD ["/bin/bash"]',
+      ],
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { imageId, tag };
+  } finally {
+    await removeRootfs(work, log);
+  }
+}
