@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
 import { openJsonLinesFile } from './events.js';
 import { startGate } from './gate.js';
+import { startRelay, type RelayHandle } from './relay.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -47,8 +48,24 @@ async function main(): Promise<void> {
     `gate: listening on ${gate.address}:${gate.port} (session ${config.session}, mode ${policy.mode}, ` +
       `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
   );
+  let relay: RelayHandle | undefined;
+  const token = process.env.CCBOX_RELAY_TOKEN;
+  if (token) {
+    const upstream = new URL(process.env.CCBOX_MODEL_UPSTREAM ?? 'https://api.anthropic.com');
+    relay = await startRelay({
+      upstream,
+      apiKey: process.env.CCBOX_MODEL_API_KEY || undefined,
+      token,
+      port: Number(process.env.CCBOX_RELAY_PORT ?? '3129'),
+      log,
+    });
+    log(
+      `gate: model relay on port ${relay.port} to ${upstream.origin}${process.env.CCBOX_MODEL_API_KEY ? ' (key added by the gate)' : ''}`,
+    );
+  }
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
+    void relay?.close();
     gate.close().then(
       () => log('gate: stopped'),
       (error: unknown) => {

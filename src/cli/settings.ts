@@ -16,6 +16,8 @@ export interface CcboxSettings {
   stateDir: string;
   /** The network the gate reaches the world through (tests give it an internal one). */
   gateNetwork: string | undefined;
+  /** The model endpoint the gate relays to. */
+  modelUpstream: string;
 }
 
 export function readSettings(ctx: CliContext): CcboxSettings {
@@ -34,5 +36,6 @@ export function readSettings(ctx: CliContext): CcboxSettings {
     stateDir:
       env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
     gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
+    modelUpstream: env.CCBOX_MODEL_UPSTREAM || 'https://api.anthropic.com',
   };
 }

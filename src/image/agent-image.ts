@@ -67,12 +67,13 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
     });
   }
   const runtimeDockerfile = readImageFile('Dockerfile.runtime');
+  const entry = readImageFile('ccbox-entry');
   const agentDockerfile = readImageFile('Dockerfile');
   const ca = readCa(req.caFile);
   const plan = req.plan;
   const claudeId = claudeBinaryId(plan.image.claudeCodeVersion, req.binaries.arch);
 
-  const runtimeTag = `ccbox/agent-runtime:${contentHash({ runtimeDockerfile, base: base.id, packages: plan.image.packages, claude: claudeId, ca: ca ? sha256(ca) : null })}`;
+  const runtimeTag = `ccbox/agent-runtime:${contentHash({ runtimeDockerfile, entry, base: base.id, packages: plan.image.packages, claude: claudeId, ca: ca ? sha256(ca) : null })}`;
   const files = {
     'managed/managed-settings.json': `${JSON.stringify(plan.managedSettings, null, 2)}\n`,
     'managed/managed-mcp.json': `${JSON.stringify(plan.managedMcp, null, 2)}\n`,
@@ -92,6 +93,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
       context: [
         { path: 'Dockerfile', content: runtimeDockerfile },
         { path: 'claude', hostPath: claude.path, mode: 0o755 },
+        { path: 'ccbox-entry', content: entry, mode: 0o755 },
         ...(ca ? [{ path: 'ca/extra.crt', content: ca }] : [{ path: 'ca/.keep', content: '' }]),
       ],
       buildArgs: { BASE_IMAGE: req.baseImage, EXTRA_PACKAGES: plan.image.packages.join(' ') },

@@ -49,6 +49,7 @@ export interface ManagedSettings {
   allowedHttpHookUrls: string[];
   httpHookAllowedEnvVars: string[];
   skipWebFetchPreflight: true;
+  apiKeyHelper: string;
   env: Record<string, string>;
 }
 

@@ -7,6 +7,8 @@ import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 
 export const GATE_PORT = 3128;
+/** The model relay: the agent's ANTHROPIC_BASE_URL. */
+export const RELAY_PORT = 3129;
 export const GATE_ALIAS = 'gate';
 
 /** Where a session keeps what the agent must never reach: the gate's policy and its audit log. */
@@ -39,6 +41,8 @@ export interface GateSpecInput {
   files: GateFiles;
   user: { uid: number; gid: number };
   ulimits?: readonly Ulimit[];
+  /** The model relay: the session token the agent holds, the endpoint, and the real key (gate only). */
+  relay: { token: string; upstream: string; apiKey: string | undefined };
 }
 
 /**
@@ -55,6 +59,11 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_GATE_PORT: String(GATE_PORT),
       CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json',
       CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl',
+      CCBOX_RELAY_PORT: String(RELAY_PORT),
+      CCBOX_RELAY_TOKEN: input.relay.token,
+      CCBOX_MODEL_UPSTREAM: input.relay.upstream,
+      // Invariant 2: the real key lives in the gate; the agent only ever sees the session token.
+      ...(input.relay.apiKey !== undefined ? { CCBOX_MODEL_API_KEY: input.relay.apiKey } : {}),
     },
     user: `${input.user.uid}:${input.user.gid}`,
     labels: sessionLabels(input.session, 'gate', input.plan.policyVersion),
@@ -124,8 +133,12 @@ export async function waitForGate(
   });
 }
 
-/** The agent's proxy settings: by address, because the agent has no resolver. */
-export function proxyEnv(gateAddress: string): Record<string, string> {
+/**
+ * The agent's proxy and model settings: by address, because the agent has no resolver. The model
+ * endpoint is the gate's relay; the token is what the agent authenticates with (apiKeyHelper in the
+ * managed settings prints it), never the real key.
+ */
+export function agentGateEnv(gateAddress: string, relayToken: string): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
   return {
@@ -135,5 +148,7 @@ export function proxyEnv(gateAddress: string): Record<string, string> {
     http_proxy: url,
     NO_PROXY: noProxy,
     no_proxy: noProxy,
+    ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
+    CCBOX_MODEL_TOKEN: relayToken,
   };
 }

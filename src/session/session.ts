@@ -18,7 +18,14 @@ import { git } from './git.js';
 import { CcboxError, describeError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { ensureGateImage } from '../image/gate-image.js';
-import { GATE_ALIAS, GATE_PORT, gateContainerSpec, proxyEnv, waitForGate, writeGateFiles } from './gate.js';
+import {
+  agentGateEnv,
+  GATE_ALIAS,
+  GATE_PORT,
+  gateContainerSpec,
+  waitForGate,
+  writeGateFiles,
+} from './gate.js';
 
 export interface SessionRequest {
   profileRef: string;
@@ -44,6 +51,8 @@ export interface SessionRequest {
   sessionsDir: string;
   /** The network the gate reaches the world through; default the engine's default bridge. */
   gateNetwork: string | undefined;
+  /** The model endpoint the gate relays to. */
+  modelUpstream: string;
   signal?: AbortSignal;
 }
 
@@ -96,6 +105,8 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   const now = deps.now ?? Date.now;
   const emit = deps.onEvent;
   const id = newSessionId();
+  // Why random per session: the token only opens this session's relay and dies with it.
+  const relayToken = `ccbox-${id}-${randomBytes(24).toString('hex')}`;
   const undo: Array<{ what: string; run: () => Promise<void> }> = [];
   const removed: string[] = [];
 
@@ -247,6 +258,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
             outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
             files,
             user: gateUser,
+            relay: { token: relayToken, upstream: req.modelUpstream, apiKey: modelKey(plan, req.hostEnv) },
             ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
           }),
           labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
@@ -310,7 +322,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           gitIdentity: await gitIdentity(worktree.repository),
           ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
           resolvConf,
-          extraEnv: proxyEnv(gate.address),
+          extraEnv: agentGateEnv(gate.address, relayToken),
           extraHosts: [`${GATE_ALIAS}:${gate.address}`],
         });
         const c = await engine.createContainer({
@@ -348,6 +360,15 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     await dispose();
     throw err;
   }
+}
+
+/** The model key from the host environment, per the plan; it goes to the gate only. */
+function modelKey(
+  plan: SessionPlan,
+  hostEnv: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const m = plan.credentials.model;
+  return m.source === 'env' && m.env !== undefined ? hostEnv[m.env] || undefined : undefined;
 }
 
 /** Podman on this kind of host refuses containers whose limits exceed the host's hard limits. */

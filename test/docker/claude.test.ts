@@ -62,6 +62,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         ...stateDirs(CACHE_DIR),
         owner: `${os.hostname()}:${process.pid}`,
         gateNetwork: ensureOutsideNetwork(),
+        modelUpstream: 'http://model.invalid',
       },
       {
         connect: () => Promise.resolve(engine),

@@ -41,7 +41,7 @@ export async function startModel(
 ): Promise<{ container: ContainerHandle; url: string }> {
   const script = JSON.stringify(opts.script);
   const container = await engine.createContainer({
-    name: `ccbox-${opts.session}-model`,
+    name: opts.name ?? `ccbox-${opts.session}-model`,
     image: opts.image,
     cmd: [
       '/bin/sh',

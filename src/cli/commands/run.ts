@@ -36,7 +36,12 @@ async function runSession(
   const interactive = ctx.stdinIsTTY && ctx.stdoutIsTTY && !flags.json;
   const reporter: Reporter = createReporter({ mode, stderr: ctx.stderr, stdout: ctx.stdout });
   using life = createLifecycle();
-  const command = role === 'agent' ? ['claude', ...args] : args.length > 0 ? args : ['bash', '-l'];
+  const command =
+    role === 'agent'
+      ? ['/usr/local/bin/ccbox-entry', 'claude', ...args]
+      : args.length > 0
+        ? args
+        : ['bash', '-l'];
   let session: PreparedSession | undefined;
   let exitCode: number | undefined;
   let failure: { code: string; message: string; hint?: string } | undefined;
@@ -56,6 +61,7 @@ async function runSession(
         caFile: flags.caFile ?? settings.extraCaCerts,
         ...stateDirs(settings.cacheDir, settings.stateDir),
         gateNetwork: settings.gateNetwork,
+        modelUpstream: settings.modelUpstream,
         owner: ownerLabel(),
         signal: life.signal,
       },

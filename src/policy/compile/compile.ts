@@ -100,6 +100,10 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     httpHookAllowedEnvVars: sortedSet(locks.httpHookAllowedEnvVars),
     // Why: the WebFetch preflight calls api.anthropic.com directly; the gate would refuse it anyway.
     skipWebFetchPreflight: true,
+    // Why a helper and not ANTHROPIC_API_KEY: the agent authenticates to the gate's relay with a
+    // per-session token (the real key never enters the agent), and a managed apiKeyHelper also keeps
+    // Claude Code from fetching server-managed settings that would replace this file.
+    apiKeyHelper: 'printenv CCBOX_MODEL_TOKEN',
     env: telemetryEnv(profile),
   };
 
