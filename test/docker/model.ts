@@ -37,7 +37,7 @@ export async function ensureModelImage(engine: Engine, baseImage = 'ccbox/base:b
 /** Starts the scripted model on a network of a session; returns its container and base URL. */
 export async function startModel(
   engine: Engine,
-  opts: { session: string; network: string; script: unknown; image: string },
+  opts: { session: string; network: string; script: unknown; image: string; apiKey?: string; name?: string },
 ): Promise<{ container: ContainerHandle; url: string }> {
   const script = JSON.stringify(opts.script);
   const container = await engine.createContainer({
