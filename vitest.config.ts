@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    testTimeout: 30_000,
+    // The first real-engine test on a fresh machine builds the agent and gate images (apt, a 190 MB
+    // Claude Code download): minutes, not seconds.
+    testTimeout: 300_000,
     hookTimeout: 600_000,
     fileParallelism: false,
     reporters: ['default'],
