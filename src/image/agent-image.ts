@@ -7,6 +7,7 @@ import { contentHash } from '../policy/canonical.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
+import { requireBaseImage } from './base-check.js';
 import { claudeBinaryId, ensureClaudeBinary, type BinarySource } from './binaries.js';
 
 export const CA_IN_IMAGE = '/usr/local/share/ca-certificates/ccbox/extra.crt';
@@ -58,14 +59,7 @@ const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex
  * everything that goes in, so a second run with nothing changed builds nothing and fetches nothing.
  */
 export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): Promise<AgentImage> {
-  const base = await engine.inspectImage(req.baseImage);
-  if (!base) {
-    throw new CcboxError(`the base image ${req.baseImage} is not on this engine`, {
-      code: 'BASE_IMAGE_MISSING',
-      exitCode: ExitCodes.imageBuildFailed,
-      hint: 'build one with `ccbox image base` (Debian from a mirror, no registry needed), or name a local image with --base-image / CCBOX_BASE_IMAGE',
-    });
-  }
+  const base = await requireBaseImage(engine, req.baseImage);
   const runtimeDockerfile = readImageFile('Dockerfile.runtime');
   const entry = readImageFile('ccbox-entry');
   const agentDockerfile = readImageFile('Dockerfile');

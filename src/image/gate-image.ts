@@ -5,6 +5,7 @@ import { contentHash } from '../policy/canonical.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
+import { requireBaseImage } from './base-check.js';
 import { ensureGateNode, type BinarySource } from './binaries.js';
 import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
 
@@ -46,14 +47,7 @@ export async function ensureGateImage(
     onProgress?: (p: BuildProgress) => void;
   },
 ): Promise<{ tag: string; built: boolean }> {
-  const base = await engine.inspectImage(req.baseImage);
-  if (!base) {
-    throw new CcboxError(`the base image ${req.baseImage} is not on this engine`, {
-      code: 'BASE_IMAGE_MISSING',
-      exitCode: ExitCodes.imageBuildFailed,
-      hint: 'build one with `ccbox image base`',
-    });
-  }
+  const base = await requireBaseImage(engine, req.baseImage);
   const dockerfile = readFileSync(path.join(packageRoot(), 'egress', 'Dockerfile'), 'utf8');
   const files = gateFiles();
   const nodeId = `node-linux-${req.binaries.arch}@${DEFAULT_GATE_NODE_VERSION}`;

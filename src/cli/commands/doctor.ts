@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
-import { connectEngine } from '../../docker/index.js';
+import { connectFromSettings } from '../engine.js';
 import type { Engine } from '../../session/engine.js';
 import { DEFAULT_BASE_IMAGE } from '../../session/session.js';
 import { DEFAULT_CLAUDE_CODE_VERSION } from '../../image/claude-code-version.js';
@@ -123,7 +123,7 @@ export function registerDoctor(program: Command, ctx: CliContext, done: (code: n
       const settings = readSettings(ctx);
       const checks: Check[] = [nodeCheck()];
       try {
-        const engine = await connectEngine(settings.engineHost ? { host: settings.engineHost } : {});
+        const engine = await connectFromSettings(settings);
         checks.push(...(await engineChecks(engine, settings.baseImage ?? DEFAULT_BASE_IMAGE)));
       } catch (err) {
         checks.push({

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line } from '../output.js';
 import { createLifecycle } from '../lifecycle.js';
-import { connectEngine } from '../../docker/index.js';
+import { connectFromSettings } from '../engine.js';
 import { buildBaseImage, DEFAULT_BASE_IMAGE } from '../../image/base-image.js';
 import { findDebianMirror } from '../../image/debian-mirror.js';
 import { ExitCodes } from '../../exit-codes.js';
@@ -21,7 +21,7 @@ export function registerImage(program: Command, ctx: CliContext, done: (code: nu
     .action(async (opts: { mirror?: string; suite: string; tag: string; ifMissing?: boolean }) => {
       const settings = readSettings(ctx);
       using life = createLifecycle();
-      const engine = await connectEngine(settings.engineHost ? { host: settings.engineHost } : {});
+      const engine = await connectFromSettings(settings);
       if (opts.ifMissing && (await engine.imageExists(opts.tag))) {
         line(ctx.stderr, `${opts.tag} already exists`);
         done(ExitCodes.ok);

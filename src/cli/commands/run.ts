@@ -6,7 +6,7 @@ import { readSettings } from '../settings.js';
 import { createLifecycle } from '../lifecycle.js';
 import { errorOutcome, line, reportError } from '../output.js';
 import { CcboxError } from '../../errors.js';
-import { connectEngine } from '../../docker/index.js';
+import { connectFromSettings } from '../engine.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../session/session.js';
 import { createReporter, type Reporter } from '../../ui/reporter.js';
 import { handOffTerminal } from '../../ui/terminal.js';
@@ -66,7 +66,7 @@ async function runSession(
         signal: life.signal,
       },
       {
-        connect: () => connectEngine(settings.engineHost ? { host: settings.engineHost } : {}),
+        connect: () => connectFromSettings(settings),
         binaries: {
           registry: settings.registry,
           cacheDir: settings.cacheDir,

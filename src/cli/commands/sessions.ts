@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
-import { connectEngine } from '../../docker/index.js';
+import { connectFromSettings } from '../engine.js';
 import type { SessionSummary } from '../../session/engine.js';
 import { ExitCodes } from '../../exit-codes.js';
 
@@ -43,7 +43,7 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const settings = readSettings(ctx);
-      const engine = await connectEngine(settings.engineHost ? { host: settings.engineHost } : {});
+      const engine = await connectFromSettings(settings);
       const sessions = await engine.listSessions();
       const rows = sessions.map((s) => ({ ...s, leftBehind: isLeftBehind(s) }));
       if (opts.json) printJson(ctx.stdout, rows);
@@ -71,7 +71,7 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
     .option('--json', 'print what was removed as JSON')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const settings = readSettings(ctx);
-      const engine = await connectEngine(settings.engineHost ? { host: settings.engineHost } : {});
+      const engine = await connectFromSettings(settings);
       const sessions = await engine.listSessions();
       const targets = sessions.filter((s) => opts.all || isLeftBehind(s)).map((s) => s.id);
       const result =
