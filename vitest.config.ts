@@ -10,6 +10,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 600_000,
     fileParallelism: false,
-    reporters: ['default'],
+    // In CI also a JSON report, from which .ci/run prints the plain `N passed, N failed` closing line.
+    reporters: process.env.CCBOX_TEST_REPORT ? ['default', ['json', { outputFile: process.env.CCBOX_TEST_REPORT }]] : ['default'],
   },
 });
