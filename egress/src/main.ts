@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
 import { openJsonLinesFile } from './events.js';
 import { startGate } from './gate.js';
@@ -61,6 +61,15 @@ async function main(): Promise<void> {
     });
     log(
       `gate: model relay on port ${relay.port} to ${upstream.origin}${process.env.CCBOX_MODEL_API_KEY ? ' (key added by the gate)' : ''}`,
+    );
+  }
+  // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox
+  // sees it without an exec round trip per poll, and it only exists once both listeners are up.
+  const readyFile = process.env.CCBOX_GATE_READY_FILE;
+  if (readyFile) {
+    await writeFile(
+      readyFile,
+      `${JSON.stringify({ mode: policy.mode, allowHosts: policy.allowHosts.length, policyVersion: policy.policyVersion, relay: relay !== undefined })}\n`,
     );
   }
   const stop = (signal: string): void => {

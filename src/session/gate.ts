@@ -1,4 +1,4 @@
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from './engine.js';
 import { sessionLabels } from './engine.js';
@@ -27,6 +27,7 @@ export function writeGateFiles(
   mkdirSync(auditDir, { recursive: true, mode: 0o750 });
   const policyFile = path.join(sessionDir, 'egress-policy.json');
   writeFileSync(policyFile, `${JSON.stringify(plan.egress, null, 2)}\n`, { mode: 0o644 });
+  rmSync(path.join(auditDir, 'ready.json'), { force: true });
   if (process.getuid?.() === 0) chownSync(auditDir, gateUser.uid, gateUser.gid);
   return { policyFile, auditDir };
 }
@@ -59,6 +60,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_GATE_PORT: String(GATE_PORT),
       CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json',
       CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl',
+      CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
       CCBOX_RELAY_TOKEN: input.relay.token,
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
@@ -89,39 +91,44 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
   };
 }
 
-const HEALTH_SCRIPT = `fetch('http://127.0.0.1:${GATE_PORT}/healthz').then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()); }, () => process.exit(1))`;
-
 export interface GateHealth {
   mode: string;
   allowedPatterns: number;
 }
 
 /**
- * Waits until the gate answers its health check (asked from inside the gate, so it works on any engine
- * and network). Why: the agent starts only once its one way out is up; a gate that cannot start means
- * no session, with the gate's own words as the reason.
+ * Waits until the gate says it is ready (a file it writes into its audit folder once it listens).
+ * Why: the agent starts only once its one way out is up; a gate that cannot start means no session,
+ * with the gate's own words as the reason.
  */
 export async function waitForGate(
   gate: ContainerHandle,
+  files: GateFiles,
   timeoutMs = 15_000,
   signal?: AbortSignal,
 ): Promise<GateHealth> {
+  const readyFile = path.join(files.auditDir, 'ready.json');
   const end = Date.now() + timeoutMs;
+  let nextStateCheck = Date.now() + 500;
   for (;;) {
     signal?.throwIfAborted();
-    const state = await gate.inspect();
-    if (!state.running) break;
-    const r = await gate.exec(['/usr/local/bin/node', '-e', HEALTH_SCRIPT]).catch(() => undefined);
-    if (r?.exitCode === 0) {
-      const body = JSON.parse(r.stdout) as Record<string, unknown>;
-      const allowed = body.allowedPatterns ?? body.allowHosts ?? body.allowed ?? 0;
-      return {
-        mode: typeof body.mode === 'string' ? body.mode : 'unknown',
-        allowedPatterns: typeof allowed === 'number' ? allowed : 0,
-      };
+    if (existsSync(readyFile)) {
+      try {
+        const body = JSON.parse(readFileSync(readyFile, 'utf8')) as { mode?: unknown; allowHosts?: unknown };
+        return {
+          mode: typeof body.mode === 'string' ? body.mode : 'unknown',
+          allowedPatterns: typeof body.allowHosts === 'number' ? body.allowHosts : 0,
+        };
+      } catch {
+        // Being written: look again.
+      }
     }
     if (Date.now() > end) break;
-    await new Promise((r2) => setTimeout(r2, 100));
+    if (Date.now() > nextStateCheck) {
+      nextStateCheck = Date.now() + 500;
+      if (!(await gate.inspect()).running) break;
+    }
+    await new Promise((r) => setTimeout(r, 15));
   }
   const logs = await gate.logs({ tail: 20 }).catch(() => ({ stdout: '', stderr: '' }));
   const said = `${logs.stderr}${logs.stdout}`.trim().split('\n').slice(-5);

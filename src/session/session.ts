@@ -107,7 +107,8 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   const id = newSessionId();
   // Why random per session: the token only opens this session's relay and dies with it.
   const relayToken = `ccbox-${id}-${randomBytes(24).toString('hex')}`;
-  const undo: Array<{ what: string; run: () => Promise<void> }> = [];
+  // `container` entries are removed together (in parallel) before everything else, newest last.
+  const undo: Array<{ what: string; run: () => Promise<void>; container?: true }> = [];
   const removed: string[] = [];
 
   async function step<T>(
@@ -143,6 +144,18 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   }
 
   async function dispose(): Promise<string[]> {
+    const containers = undo.filter((u) => u.container);
+    undo.splice(0, undo.length, ...undo.filter((u) => !u.container));
+    await Promise.all(
+      containers.map(async (u) => {
+        try {
+          await u.run();
+          removed.push(u.what);
+        } catch (err) {
+          emit({ type: 'warning', text: `could not remove ${u.what}: ${describeError(err)}`, at: now() });
+        }
+      }),
+    );
     while (undo.length > 0) {
       const u = undo.pop();
       if (!u) break;
@@ -263,9 +276,9 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           }),
           labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }) });
+        undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }), container: true });
         await c.start();
-        const health = await waitForGate(c, 15_000, req.signal);
+        const health = await waitForGate(c, files, 15_000, req.signal);
         const address = (await c.inspect()).ipAddresses[network.name];
         if (!address)
           throw new CcboxError('the gate has no address on the session network', {
@@ -329,7 +342,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           ...spec,
           labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }) });
+        undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }), container: true });
         return c;
       },
       (c) => c.name,

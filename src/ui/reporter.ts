@@ -1,4 +1,3 @@
-import { createInkReporter } from './ink-reporter.js';
 import { createJsonReporter } from './json-reporter.js';
 import { createPlainReporter } from './plain-reporter.js';
 import type { Reporter, ReporterOptions } from './types.js';
@@ -10,7 +9,7 @@ export type { Outcome, OutcomeError, Reporter, ReporterOptions } from './types.j
  * for scripts. Why Ink falls back to plain when stderr is not a TTY: Ink would then print only its last
  * frame, at the end, and a log would show nothing while a long build runs.
  */
-export function createReporter(opts: ReporterOptions): Reporter {
+export async function createReporter(opts: ReporterOptions): Promise<Reporter> {
   const tty = Boolean(opts.stderr.isTTY);
   const color = opts.color ?? tty;
   switch (opts.mode) {
@@ -20,7 +19,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
       return createPlainReporter({ stderr: opts.stderr, color });
     case 'ink':
       if (!tty) return createPlainReporter({ stderr: opts.stderr, color });
-      return createInkReporter({
+      // Why loaded here: Ink and React take most of a second to load, which plain and JSON runs
+      // (CI, scripts) should not pay.
+      return (await import('./ink-reporter.js')).createInkReporter({
         stderr: opts.stderr,
         color,
         ...(opts.columns !== undefined ? { columns: opts.columns } : {}),

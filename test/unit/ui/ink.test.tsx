@@ -70,7 +70,7 @@ describe('ink reporter', () => {
 
   it('draws the current step with a spinner and its latest build step while it runs', async () => {
     const stderr = capture(true, 100);
-    const r = createReporter({ mode: 'ink', stderr, stdout: capture(), color: false });
+    const r = await createReporter({ mode: 'ink', stderr, stdout: capture(), color: false });
     r.onEvent({ type: 'step-start', step: 'image', title: 'image', at: 0 });
     r.onEvent({ type: 'step-progress', step: 'image', text: 'Step 3/9 : RUN apt-get update', at: 1 });
     r.onEvent({
@@ -90,7 +90,7 @@ describe('ink reporter', () => {
 
   it('release is idempotent and finish after release writes no redraw', async () => {
     const stderr = capture(true);
-    const r = createReporter({ mode: 'ink', stderr, stdout: capture() });
+    const r = await createReporter({ mode: 'ink', stderr, stdout: capture() });
     await Promise.all([r.release(), r.release()]);
     const before = stderr.text();
     r.finish({ exitCode: 0 });

@@ -10,7 +10,7 @@ describe('plain reporter', () => {
   it('prints one line per finished step, build steps and warnings, on stderr only', async () => {
     const stderr = capture();
     const stdout = capture();
-    const r = createReporter({ mode: 'plain', stderr, stdout });
+    const r = await createReporter({ mode: 'plain', stderr, stdout });
     for (const e of upEvents()) r.onEvent(e);
     await r.release();
     r.onEvent({ type: 'exited', session: 's1a2b', exitCode: 0, at: 12 });
@@ -35,7 +35,7 @@ describe('plain reporter', () => {
   it('reports a failed step and the final error, without colours when stderr is no TTY', async () => {
     const stderr = capture();
     const stdout = capture();
-    const r = createReporter({ mode: 'plain', stderr, stdout });
+    const r = await createReporter({ mode: 'plain', stderr, stdout });
     for (const e of failedEvents()) r.onEvent(e);
     r.finish({
       exitCode: 3,
@@ -59,10 +59,10 @@ describe('plain reporter', () => {
 
   it('colours lines when stderr is a TTY, and falls back to plain for ink without a TTY', async () => {
     const tty = capture(true);
-    const r = createReporter({ mode: 'plain', stderr: tty, stdout: capture() });
+    const r = await createReporter({ mode: 'plain', stderr: tty, stdout: capture() });
     for (const e of failedEvents()) r.onEvent(e);
     const pipe = capture();
-    const r2 = createReporter({ mode: 'ink', stderr: pipe, stdout: capture() });
+    const r2 = await createReporter({ mode: 'ink', stderr: pipe, stdout: capture() });
     for (const e of failedEvents()) r2.onEvent(e);
     await flush();
     expect(tty.text()).toContain('\u001b[31m✗\u001b[39m engine');
@@ -72,7 +72,7 @@ describe('plain reporter', () => {
 
   it('never lets event text drive the terminal or forge a line', async () => {
     const stderr = capture();
-    const r = createReporter({ mode: 'plain', stderr, stdout: capture() });
+    const r = await createReporter({ mode: 'plain', stderr, stdout: capture() });
     r.onEvent({ type: 'warning', text: 'evil\u001b]0;pwned\u0007\n✓ image  fake\u001b[2J', at: 0 });
     await flush();
     expect(stderr.text()).toBe('! evil ✓ image  fake\n');
@@ -83,7 +83,7 @@ describe('json reporter', () => {
   it('prints exactly one JSON line on stdout and only warnings and failures on stderr', async () => {
     const stderr = capture(true);
     const stdout = capture();
-    const r = createReporter({ mode: 'json', stderr, stdout });
+    const r = await createReporter({ mode: 'json', stderr, stdout });
     for (const e of upEvents()) r.onEvent(e);
     await r.release();
     r.onEvent({ type: 'exited', session: 's1a2b', exitCode: 0, at: 12 });
@@ -114,7 +114,7 @@ describe('json reporter', () => {
   it('reports a failed step and the error in the outcome', async () => {
     const stderr = capture();
     const stdout = capture();
-    const r = createReporter({ mode: 'json', stderr, stdout });
+    const r = await createReporter({ mode: 'json', stderr, stdout });
     for (const e of failedEvents()) r.onEvent(e);
     r.finish({
       exitCode: 3,
@@ -151,7 +151,7 @@ describe('json reporter', () => {
 
   it('is not ok when the program exited non-zero', async () => {
     const stdout = capture();
-    const r = createReporter({ mode: 'json', stderr: capture(), stdout });
+    const r = await createReporter({ mode: 'json', stderr: capture(), stdout });
     r.finish({ exitCode: 1, session: 'sx' });
     await flush();
     expect(JSON.parse(stdout.text())).toMatchObject({ ok: false, exitCode: 1, session: 'sx', steps: [] });
