@@ -11,6 +11,8 @@ export default defineConfig({
     hookTimeout: 600_000,
     fileParallelism: false,
     // In CI also a JSON report, from which .ci/run prints the plain `N passed, N failed` closing line.
-    reporters: process.env.CCBOX_TEST_REPORT ? ['default', ['json', { outputFile: process.env.CCBOX_TEST_REPORT }]] : ['default'],
+    reporters: process.env.CCBOX_TEST_REPORT
+      ? ['default', ['json', { outputFile: process.env.CCBOX_TEST_REPORT }]]
+      : ['default'],
   },
 });

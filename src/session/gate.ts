@@ -159,3 +159,17 @@ export function agentGateEnv(gateAddress: string, relayToken: string): Record<st
     CCBOX_MODEL_TOKEN: relayToken,
   };
 }
+
+/**
+ * Stops the gate the way it expects (SIGTERM: stop accepting, drain, flush the audit log), then removes
+ * it. Why not a plain forced remove: SIGKILL could drop the last decision events on the floor.
+ */
+export async function stopGate(gate: ContainerHandle, graceMs = 3_000): Promise<void> {
+  try {
+    await gate.kill('SIGTERM');
+    await Promise.race([gate.wait(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+  } catch {
+    // Already gone or never started: the forced remove below settles it.
+  }
+  await gate.remove({ force: true });
+}

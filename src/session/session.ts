@@ -24,6 +24,7 @@ import {
   GATE_PORT,
   gateContainerSpec,
   waitForGate,
+  stopGate,
   writeGateFiles,
 } from './gate.js';
 
@@ -276,7 +277,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           }),
           labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `gate ${c.name}`, run: () => c.remove({ force: true }), container: true });
+        undo.push({ what: `gate ${c.name}`, run: () => stopGate(c), container: true });
         await c.start();
         const health = await waitForGate(c, files, 15_000, req.signal);
         const address = (await c.inspect()).ipAddresses[network.name];
