@@ -1,21 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContainerHandle, Engine, NetworkRef, Ulimit } from './engine.js';
+import type { Ulimit } from './engine.js';
 import { LABEL_OWNER, sessionLabels } from './engine.js';
-import type { SessionEventSink, StepId } from './events.js';
+import { stepRunner, Teardown } from './steps.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { compile } from '../policy/compile/compile.js';
-import { loadProfile, type LoadOptions } from '../profile/load.js';
+import { loadProfile } from '../profile/load.js';
 import { formatIssue } from '../profile/issues.js';
 import { checkWorktree, findRepository, type Worktree } from './worktree.js';
 import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
-import { createSessionClone, fetchSessionBranch, type SessionClone } from './session-clone.js';
+import { createSessionClone, fetchSessionBranch } from './session-clone.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
-import type { BinarySource } from '../image/binaries.js';
 import { git } from './git.js';
-import { CcboxError, describeError } from '../errors.js';
+import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { ensureGateImage } from '../image/gate-image.js';
 import {
@@ -28,55 +27,8 @@ import {
   writeGateFiles,
 } from './gate.js';
 
-export interface SessionRequest {
-  profileRef: string;
-  loadOptions: LoadOptions;
-  cwd: string;
-  home: string;
-  hostEnv: Readonly<Record<string, string | undefined>>;
-  /** `--worktree`: work in a fresh clone on branch ccbox/<session>. */
-  worktreeMode: boolean;
-  /** What runs in the container: Claude Code with its arguments, or a shell command. */
-  command: readonly string[];
-  role: 'agent' | 'shell';
-  tty: boolean;
-  baseImage: string | undefined;
-  caFile: string | undefined;
-  /** Where --worktree clones live. */
-  worktreesDir: string;
-  /** An empty directory ccbox owns, mounted read-only as the stand-in for masked or missing paths. */
-  emptyDir: string;
-  /** `host:pid` of this ccbox process, labelled on everything so `ccbox gc` can tell a crashed session. */
-  owner: string;
-  /** Where sessions keep their gate policy and audit log (a host folder only the gate mounts). */
-  sessionsDir: string;
-  /** The network the gate reaches the world through; default the engine's default bridge. */
-  gateNetwork: string | undefined;
-  /** The model endpoint the gate relays to. */
-  modelUpstream: string;
-  signal?: AbortSignal;
-}
-
-export interface SessionDeps {
-  /** Connects to the engine (lazily, so bad input fails before the engine is even needed). */
-  connect: () => Promise<Engine>;
-  binaries: BinarySource;
-  onEvent: SessionEventSink;
-  now?: () => number;
-}
-
-/** A session whose container exists (created, not started). Dispose removes everything it created. */
-export interface PreparedSession extends AsyncDisposable {
-  id: string;
-  gate: { container: ContainerHandle; address: string; auditDir: string; mode: string };
-  plan: SessionPlan;
-  worktree: Worktree;
-  clone: SessionClone | undefined;
-  image: string;
-  network: NetworkRef;
-  container: ContainerHandle;
-  dispose(): Promise<string[]>;
-}
+export type { PreparedSession, SessionDeps, SessionRequest } from './session-types.js';
+import type { PreparedSession, SessionDeps, SessionRequest } from './session-types.js';
 
 export const DEFAULT_BASE_IMAGE = 'ccbox/base:bookworm';
 
@@ -108,67 +60,9 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   const id = newSessionId();
   // Why random per session: the token only opens this session's relay and dies with it.
   const relayToken = `ccbox-${id}-${randomBytes(24).toString('hex')}`;
-  // `container` entries are removed together (in parallel) before everything else, newest last.
-  const undo: Array<{ what: string; run: () => Promise<void>; container?: true }> = [];
-  const removed: string[] = [];
-
-  async function step<T>(
-    stepId: StepId,
-    title: string,
-    fn: () => Promise<T>,
-    detail?: (v: T) => string,
-  ): Promise<T> {
-    const start = now();
-    emit({ type: 'step-start', step: stepId, title, at: start });
-    try {
-      const value = await fn();
-      emit({
-        type: 'step-done',
-        step: stepId,
-        title,
-        at: now(),
-        ms: now() - start,
-        ...(detail ? { detail: detail(value) } : {}),
-      });
-      return value;
-    } catch (err) {
-      emit({
-        type: 'step-failed',
-        step: stepId,
-        title,
-        error: describeError(err),
-        at: now(),
-        ms: now() - start,
-      });
-      throw err;
-    }
-  }
-
-  async function dispose(): Promise<string[]> {
-    const containers = undo.filter((u) => u.container);
-    undo.splice(0, undo.length, ...undo.filter((u) => !u.container));
-    await Promise.all(
-      containers.map(async (u) => {
-        try {
-          await u.run();
-          removed.push(u.what);
-        } catch (err) {
-          emit({ type: 'warning', text: `could not remove ${u.what}: ${describeError(err)}`, at: now() });
-        }
-      }),
-    );
-    while (undo.length > 0) {
-      const u = undo.pop();
-      if (!u) break;
-      try {
-        await u.run();
-        removed.push(u.what);
-      } catch (err) {
-        emit({ type: 'warning', text: `could not remove ${u.what}: ${describeError(err)}`, at: now() });
-      }
-    }
-    return removed;
-  }
+  const teardown = new Teardown((text) => emit({ type: 'warning', text, at: now() }));
+  const step = stepRunner(emit, now);
+  const dispose = (): Promise<string[]> => teardown.run();
 
   try {
     const plan = await step(
@@ -193,10 +87,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           return { worktree: wt, clone: undefined };
         }
         const c = await createSessionClone(repository, id, req.worktreesDir, owner, req.signal);
-        undo.push({
-          what: `fetch of ${c.branch}`,
-          run: async () => void (await fetchSessionBranch(repository, c)),
-        });
+        teardown.add(`fetch of ${c.branch}`, async () => void (await fetchSessionBranch(repository, c)));
         const cloneOwner = checkWorktree(c.dir, req.home);
         const wt: Worktree = { root: c.dir, repository, branch: c.branch, ...cloneOwner };
         return { worktree: wt, clone: c };
@@ -242,7 +133,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           internal: true,
           labels: { ...sessionLabels(id, 'network', plan.policyVersion), [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `network ${n.name}`, run: () => engine.removeNetwork(n.id) });
+        teardown.add(`network ${n.name}`, () => engine.removeNetwork(n.id));
         return n;
       },
       (n) => `${n.name} (internal)`,
@@ -277,7 +168,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           }),
           labels: { ...sessionLabels(id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `gate ${c.name}`, run: () => stopGate(c), container: true });
+        teardown.add(`gate ${c.name}`, () => stopGate(c), { container: true });
         await c.start();
         const health = await waitForGate(c, files, 15_000, req.signal);
         const address = (await c.inspect()).ipAddresses[network.name];
@@ -309,10 +200,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           emptyDir: req.emptyDir,
           emptyFile: '/dev/null',
         });
-        undo.push({
-          what: 'placeholders',
-          run: () => Promise.resolve(removePlaceholders(mounts.placeholders)),
-        });
+        teardown.add('placeholders', () => Promise.resolve(removePlaceholders(mounts.placeholders)));
         for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
         const spec = agentContainerSpec({
           session: id,
@@ -343,7 +231,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
           ...spec,
           labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
         });
-        undo.push({ what: `container ${c.name}`, run: () => c.remove({ force: true }), container: true });
+        teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
         return c;
       },
       (c) => c.name,
