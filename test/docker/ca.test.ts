@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/docker/index.js';
-import { ensureOutsideNetwork, isRoot, makeRepo, runCli } from './cli.js';
-import { ensureModelImage } from './model.js';
+import { isRoot, runCli } from './cli.js';
+import { startTestSite, type TestSite } from './site.js';
 
 // The corporate-CA case: a TLS site whose certificate is signed by a private CA (as behind a
 // TLS-intercepting proxy). Without the CA the agent's TLS clients refuse it; with --ca-file (or
@@ -75,57 +74,23 @@ function makeCa(): { ca: string; key: string; cert: string } {
 
 describe.skipIf(!isRoot)('corporate CA', () => {
   let caFile = '';
+  let site: TestSite | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-ca-'));
     const { ca, key, cert } = makeCa();
     caFile = ca;
-    const network = ensureOutsideNetwork();
-    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
-    const image = await ensureModelImage(engine);
-    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
-    execFileSync(
-      'docker',
-      [
-        'run',
-        '-d',
-        '--name',
-        SERVER,
-        '--label',
-        'dev.ccbox.test=1',
-        '--network',
-        network,
-        '--network-alias',
-        SITE,
-        '--user',
-        '0',
-        '-e',
-        `KEY=${key}`,
-        '-e',
-        `CERT=${cert}`,
-        image,
-        'node',
-        '-e',
-        SERVER_JS,
-      ],
-      { stdio: 'ignore' },
-    );
-    const subnet = execFileSync(
-      'docker',
-      ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
-      { encoding: 'utf8' },
-    ).trim();
-    repo = makeRepo(1000);
-    profileFile = path.join(path.dirname(repo), 'ca-test.yaml');
-    writeFileSync(
-      profileFile,
-      `name: ca-test\nextends: low-risk\negress:\n  allow: [${SITE}]\n  allowCidrs: [${subnet}]\n`,
-    );
+    site = await startTestSite({
+      container: SERVER,
+      name: SITE,
+      script: SERVER_JS,
+      env: { KEY: key, CERT: cert },
+      profileName: 'ca-test',
+    });
+    ({ repo, profileFile } = site);
   });
 
-  afterAll(() => {
-    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
-  });
+  afterAll(() => site?.remove());
 
   const probe = `curl -sS -m 10 https://${SITE}/curl; echo; node_ok=$(echo "NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"); echo "$node_ok"`;
 

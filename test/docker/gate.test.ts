@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/docker/index.js';
-import { CACHE_DIR, ensureOutsideNetwork, isRoot, makeRepo, outcome, runCli, startCli } from './cli.js';
-import { ensureModelImage } from './model.js';
+import { CACHE_DIR, isRoot, outcome, runCli, startCli } from './cli.js';
+import { startTestSite, type TestSite } from './site.js';
 
 // The gate as the session's only way out. The gate's outbound network is itself internal and holds
 // only this test's server, so even a broken gate cannot send a packet off the machine.
@@ -38,55 +37,19 @@ const events = (session: string): Array<Record<string, unknown>> => {
 };
 
 describe.skipIf(!isRoot)('the gate', () => {
+  let site: TestSite | undefined;
   beforeAll(async () => {
-    const network = ensureOutsideNetwork();
-    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
-    const image = await ensureModelImage(engine);
-    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
-    execFileSync(
-      'docker',
-      [
-        'run',
-        '-d',
-        '--name',
-        SERVER,
-        '--label',
-        'dev.ccbox.test=1',
-        '--network',
-        network,
-        '--network-alias',
-        SITE,
-        '--user',
-        '0',
-        image,
-        'node',
-        '-e',
-        SERVER_JS,
-      ],
-      { stdio: 'ignore' },
-    );
-    serverIp = execFileSync(
-      'docker',
-      ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, SERVER],
-      { encoding: 'utf8' },
-    ).trim();
-    const subnet = execFileSync(
-      'docker',
-      ['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', network],
-      { encoding: 'utf8' },
-    ).trim();
-    repo = makeRepo(1000);
     // The site's name resolves to a private address; the profile allows that exact range (nothing else).
-    profileFile = path.join(path.dirname(repo), 'gate-test.yaml');
-    writeFileSync(
-      profileFile,
-      `name: gate-test\nextends: low-risk\negress:\n  allow: [${SITE}]\n  allowCidrs: [${subnet}]\n`,
-    );
+    site = await startTestSite({
+      container: SERVER,
+      name: SITE,
+      script: SERVER_JS,
+      profileName: 'gate-test',
+    });
+    ({ ip: serverIp, repo, profileFile } = site);
   });
 
-  afterAll(() => {
-    execFileSync('docker', ['rm', '-f', SERVER], { stdio: 'ignore' });
-  });
+  afterAll(() => site?.remove());
 
   it('lets the agent reach an allowlisted site through the gate, by plain HTTP and by CONNECT', async () => {
     const r = await sh(
