@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { decideTarget, parseAuthority } from '../../src/policy/egress/index.js';
+import { parseAuthority } from '../../src/policy/egress/index.js';
 import type { Verdict } from '../../src/policy/egress/index.js';
 import type { ActiveFlow, GateContext } from './context.js';
-import { record, refusal } from './context.js';
+import { admit, record, refusal } from './context.js';
 import { openUpstream } from './open.js';
 import { refuseSocket, statusFor } from './respond.js';
 
@@ -39,13 +39,10 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
   if (authority === null) {
     return refuse(raw.slice(0, 255), 0, refusal('deny:invalid-target', 'CONNECT target must be host:port'));
   }
-  const target = decideTarget(ctx.policy, authority);
-  if (!target.forwarded) return refuse(target.host, target.port, target, target.address);
-  if (ctx.active.size >= ctx.policy.source.maxTunnels) {
-    ctx.counters.refusedAtCap += 1;
-    const why = `too many concurrent tunnels (limit ${ctx.policy.source.maxTunnels})`;
-    return refuse(target.host, target.port, refusal('deny:tunnel-cap', why));
-  }
+  const admission = admit(ctx, authority);
+  if (!admission.admitted)
+    return refuse(admission.host, admission.port, admission.verdict, admission.address);
+  const target = admission.target;
 
   const abort = new AbortController();
   let upstream: Socket | null = null;

@@ -1,5 +1,12 @@
 import type { Socket } from 'node:net';
-import type { CompiledEgressPolicy, EgressEvent, Verdict } from '../../src/policy/egress/index.js';
+import { decideTarget } from '../../src/policy/egress/index.js';
+import type {
+  Authority,
+  CompiledEgressPolicy,
+  EgressEvent,
+  TargetVerdict,
+  Verdict,
+} from '../../src/policy/egress/index.js';
 import type { EventSink } from './events.js';
 import type { Resolver } from './resolver.js';
 import type { Connector } from './upstream.js';
@@ -73,4 +80,37 @@ export function record(ctx: GateContext, fields: EventFields): void {
 /** A gate-level refusal that no mode lets through (bad request, cap, shutdown, lookup failure). */
 export function refusal(rule: string, reason: string): Verdict {
   return { decision: 'deny', rule, reason, forwarded: false };
+}
+
+/** The outcome of admitting a request: the target to open, or the refusal to answer with. */
+export type Admission =
+  | { admitted: true; target: TargetVerdict }
+  | { admitted: false; host: string; port: number; verdict: Verdict; address: string | null };
+
+/**
+ * The policy decision before any lookup, and the cap on concurrent flows: one check for CONNECT and
+ * for plain HTTP, so the two paths cannot drift apart.
+ */
+export function admit(ctx: GateContext, authority: Authority): Admission {
+  const target = decideTarget(ctx.policy, authority);
+  if (!target.forwarded)
+    return {
+      admitted: false,
+      host: target.host,
+      port: target.port,
+      verdict: target,
+      address: target.address,
+    };
+  if (ctx.active.size >= ctx.policy.source.maxTunnels) {
+    ctx.counters.refusedAtCap += 1;
+    const why = `too many concurrent tunnels (limit ${ctx.policy.source.maxTunnels})`;
+    return {
+      admitted: false,
+      host: target.host,
+      port: target.port,
+      verdict: refusal('deny:tunnel-cap', why),
+      address: null,
+    };
+  }
+  return { admitted: true, target };
 }

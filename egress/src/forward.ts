@@ -1,10 +1,10 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { decideTarget, hostText, normaliseHost, parseAuthority } from '../../src/policy/egress/index.js';
+import { hostText, normaliseHost, parseAuthority } from '../../src/policy/egress/index.js';
 import type { Authority, Verdict } from '../../src/policy/egress/index.js';
 import type { ActiveFlow, GateContext } from './context.js';
-import { record, refusal } from './context.js';
+import { admit, record, refusal } from './context.js';
 import { forwardHeaders, hostHeaders, responseHeaders } from './headers.js';
 import { openUpstream } from './open.js';
 import { refuseResponse, statusFor } from './respond.js';
@@ -64,13 +64,10 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
     return refuse(host, authority.port, refusal('deny:host-mismatch', why));
   }
 
-  const target = decideTarget(ctx.policy, authority);
-  if (!target.forwarded) return refuse(target.host, target.port, target, target.address);
-  if (ctx.active.size >= ctx.policy.source.maxTunnels) {
-    ctx.counters.refusedAtCap += 1;
-    const why = `too many concurrent tunnels (limit ${ctx.policy.source.maxTunnels})`;
-    return refuse(target.host, target.port, refusal('deny:tunnel-cap', why));
-  }
+  const admission = admit(ctx, authority);
+  if (!admission.admitted)
+    return refuse(admission.host, admission.port, admission.verdict, admission.address);
+  const target = admission.target;
 
   const abort = new AbortController();
   let upstream: Socket | null = null;
