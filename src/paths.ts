@@ -28,3 +28,11 @@ export function packageRoot(): string {
 export function builtinProfilesDir(): string {
   return path.join(packageRoot(), 'profiles');
 }
+
+/** ccbox's version, from its package.json. */
+export function ccboxVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { createContext, type CliContext } from './context.js';
@@ -10,14 +9,7 @@ import { registerImage } from './commands/image.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSessions } from './commands/sessions.js';
 import { ExitCodes } from '../exit-codes.js';
-import { packageRoot } from '../paths.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
+import { ccboxVersion } from '../paths.js';
 
 /** Builds the command tree. Actions report their exit code through `done`; nothing below here exits. */
 export function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
@@ -25,7 +17,7 @@ export function buildProgram(ctx: CliContext, done: (code: number) => void): Com
     .description(
       'Run Claude Code in a locked-down container: one worktree mount, no host credentials, egress only through the gate.',
     )
-    .version(version())
+    .version(ccboxVersion())
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')

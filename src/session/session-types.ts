@@ -8,6 +8,10 @@ import type { BinarySource } from '../image/binaries.js';
 
 export interface SessionRequest {
   profileRef: string;
+  /** Where compiled plans are cached (keyed by the exact bytes of the profile files). */
+  planCacheDir: string;
+  /** ccbox's version: a new ccbox never reuses an old ccbox's plan. */
+  version: string;
   loadOptions: LoadOptions;
   cwd: string;
   home: string;

@@ -5,8 +5,7 @@ import type { Ulimit } from './engine.js';
 import { LABEL_OWNER, sessionLabels } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { compile } from '../policy/compile/compile.js';
-import { loadProfile } from '../profile/load.js';
+import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
 import { checkWorktree, findRepository, type Worktree } from './worktree.js';
 import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
@@ -68,10 +67,15 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     const plan = await step(
       'profile',
       'profile',
-      () => {
-        const { profile, warnings } = loadProfile(req.profileRef, req.loadOptions);
+      async () => {
+        const { plan: p, warnings } = await loadPlan(
+          req.profileRef,
+          req.loadOptions,
+          req.planCacheDir,
+          req.version,
+        );
         for (const w of warnings) emit({ type: 'warning', text: formatIssue(w), at: now() });
-        return Promise.resolve(compile(profile));
+        return p;
       },
       (p) => `${p.profile.name} (policy ${p.policyVersion})`,
     );

@@ -44,6 +44,8 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
     session = await prepareSession(
       {
         profileRef: 'low-risk',
+        planCacheDir: CACHE_DIR,
+        version: 'test',
         loadOptions: {
           builtinDir: path.join(packageRoot(), 'profiles'),
           cwd: repo,

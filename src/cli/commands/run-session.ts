@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { CliContext } from '../context.js';
 import { loadOptionsFrom } from '../context.js';
 import { readSettings } from '../settings.js';
+import { ccboxVersion } from '../../paths.js';
 import { createLifecycle } from '../lifecycle.js';
 import { errorOutcome, line, reportError } from '../output.js';
 import { CcboxError } from '../../errors.js';
@@ -48,6 +49,8 @@ export async function runSession(
     session = await prepareSession(
       {
         profileRef: flags.profile,
+        planCacheDir: settings.cacheDir,
+        version: ccboxVersion(),
         loadOptions: loadOptionsFrom(ctx),
         cwd: ctx.cwd,
         home: ctx.home,
