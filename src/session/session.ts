@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Ulimit } from './engine.js';
+import type { ContainerHandle } from './engine.js';
 import { LABEL_OWNER, sessionLabels } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
-import type { SessionPlan } from '../policy/plan.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
 import { checkWorktree, findRepository, type Worktree } from './worktree.js';
@@ -12,7 +11,7 @@ import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
 import { createSessionClone, fetchSessionBranch } from './session-clone.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
-import { git } from './git.js';
+import { gitIdentity, modelKey, PODMAN_ULIMITS } from './session-env.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { ensureGateImage } from '../image/gate-image.js';
@@ -34,18 +33,6 @@ export const DEFAULT_BASE_IMAGE = 'ccbox/base:bookworm';
 /** A new session id: short, random, safe in container and branch names. */
 export function newSessionId(): string {
   return randomBytes(4).toString('hex');
-}
-
-/** The user's git identity from their global config (never the repository's, which the agent can write). */
-async function gitIdentity(repo: string): Promise<{ name: string; email: string }> {
-  const [name, email] = await Promise.all([
-    git(['config', '--global', 'user.name'], repo),
-    git(['config', '--global', 'user.email'], repo),
-  ]);
-  const n = name.stdout.trim();
-  const e = email.stdout.trim();
-  // Without one, commits in the sandbox would fail; say plainly who made them.
-  return n && e ? { name: n, email: e } : { name: 'ccbox agent', email: 'agent@ccbox.invalid' };
 }
 
 /**
@@ -143,6 +130,51 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       (n) => `${n.name} (internal)`,
     );
 
+    // The agent container is created while the gate boots (it needs only the gate's address); it is
+    // started only after prepareSession returns, and that waits for the gate to report ready.
+    const createAgent = async (gateAddress: string): Promise<ContainerHandle> => {
+      mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
+      const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
+      writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
+      const mounts = planWorktreeMounts(worktree.root, plan.container, {
+        emptyDir: req.emptyDir,
+        emptyFile: '/dev/null',
+      });
+      teardown.add('placeholders', () => Promise.resolve(removePlaceholders(mounts.placeholders)));
+      for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
+      const spec = agentContainerSpec({
+        session: id,
+        plan,
+        image: image.tag,
+        worktree,
+        worktreeMounts: clone
+          ? {
+              ...mounts,
+              mounts: [
+                ...mounts.mounts,
+                { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true },
+              ],
+            }
+          : mounts,
+        network: network.name,
+        command: req.command,
+        tty: req.tty,
+        hostEnv: req.hostEnv,
+        caInImage: caFile !== undefined ? CA_IN_IMAGE : undefined,
+        gitIdentity: await gitIdentity(worktree.repository),
+        ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
+        resolvConf,
+        extraEnv: agentGateEnv(gateAddress, relayToken),
+        extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
+      });
+      const c = await engine.createContainer({
+        ...spec,
+        labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
+      });
+      teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
+      return c;
+    };
+
     const gate = await step(
       'gate',
       'gate',
@@ -174,15 +206,21 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
         });
         teardown.add(`gate ${c.name}`, () => stopGate(c), { container: true });
         await c.start();
-        const health = await waitForGate(c, files, 15_000, req.signal);
         const address = (await c.inspect()).ipAddresses[network.name];
         if (!address)
           throw new CcboxError('the gate has no address on the session network', {
             code: 'GATE_NO_ADDRESS',
             exitCode: ExitCodes.sandboxFailed,
           });
+        const agent = createAgent(address);
+        agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
+        const health = await waitForGate(c, files, 15_000, req.signal).catch(async (err: unknown) => {
+          await agent.catch(() => undefined); // so its teardown entry exists before we unwind
+          throw err;
+        });
         return {
           container: c,
+          agent,
           address,
           auditDir: files.auditDir,
           mode: health.mode,
@@ -196,48 +234,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     const container = await step(
       'container',
       'container',
-      async () => {
-        mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
-        const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
-        writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
-        const mounts = planWorktreeMounts(worktree.root, plan.container, {
-          emptyDir: req.emptyDir,
-          emptyFile: '/dev/null',
-        });
-        teardown.add('placeholders', () => Promise.resolve(removePlaceholders(mounts.placeholders)));
-        for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
-        const spec = agentContainerSpec({
-          session: id,
-          plan,
-          image: image.tag,
-          worktree,
-          worktreeMounts: clone
-            ? {
-                ...mounts,
-                mounts: [
-                  ...mounts.mounts,
-                  { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true },
-                ],
-              }
-            : mounts,
-          network: network.name,
-          command: req.command,
-          tty: req.tty,
-          hostEnv: req.hostEnv,
-          caInImage: caFile !== undefined ? CA_IN_IMAGE : undefined,
-          gitIdentity: await gitIdentity(worktree.repository),
-          ...(info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {}),
-          resolvConf,
-          extraEnv: agentGateEnv(gate.address, relayToken),
-          extraHosts: [`${GATE_ALIAS}:${gate.address}`],
-        });
-        const c = await engine.createContainer({
-          ...spec,
-          labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
-        });
-        teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
-        return c;
-      },
+      () => gate.agent,
       (c) => c.name,
     );
 
@@ -267,21 +264,6 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     throw err;
   }
 }
-
-/** The model key from the host environment, per the plan; it goes to the gate only. */
-function modelKey(
-  plan: SessionPlan,
-  hostEnv: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  const m = plan.credentials.model;
-  return m.source === 'env' && m.env !== undefined ? hostEnv[m.env] || undefined : undefined;
-}
-
-/** Podman on this kind of host refuses containers whose limits exceed the host's hard limits. */
-const PODMAN_ULIMITS: readonly Ulimit[] = [
-  { name: 'nofile', soft: 20000, hard: 20000 },
-  { name: 'nproc', soft: 32768, hard: 32768 },
-];
 
 /** The directory ccbox keeps state in, under the cache dir. */
 export function stateDirs(

@@ -211,7 +211,7 @@ export async function startTopology(engine, { baseImage, binaries, wanted, diagn
       extraNetworks: [{ name: outNet }],
     });
 
-    await waitForGate(gate, 20_000);
+    await waitForGate(gate, { policyFile, auditDir }, 20_000);
     for (const p of proxies) p.address = (await p.handle.inspect()).ipAddresses[inNet];
     return { run, gateImage, proxiesImage, upstreamAddress, upstream, client, proxies, auditDir, cleanup };
   } catch (error) {
