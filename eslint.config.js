@@ -29,7 +29,7 @@ export default tseslint.config(
           patterns: [
             {
               group: ['dockerode', 'tar-fs', 'tar-stream'],
-              message: 'Only src/docker may import the engine SDK.',
+              message: 'Only src/docker speaks to the engine (and holds its wire types).',
             },
             { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
           ],

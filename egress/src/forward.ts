@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { http } from './builtins.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { hostText, normaliseHost, parseAuthority } from '../../src/policy/egress/index.js';
@@ -110,7 +110,7 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
         ending ??= 'idle timeout';
         flow.destroy();
       });
-      const upReq = httpRequest({
+      const upReq = http.request({
         createConnection: () => up,
         method: req.method,
         path,

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { http } from './builtins.js';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { compileEgressPolicy } from '../../src/policy/egress/index.js';
@@ -95,7 +95,7 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     counters: { allowed: 0, denied: 0, refusedAtCap: 0 },
   };
 
-  const server = createServer({
+  const server = http.createServer({
     headersTimeout: options.headersTimeoutMs ?? 10_000,
     // Tunnels and slow downloads are bounded by the idle timeout instead of a whole-request deadline.
     requestTimeout: 0,

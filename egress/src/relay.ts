@@ -1,12 +1,5 @@
-import {
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { crypto, http, https } from './builtins.js';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -56,7 +49,7 @@ function presented(req: IncomingMessage): string {
 function sameToken(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
 function fail(res: ServerResponse, status: number, message: string): void {
@@ -71,10 +64,10 @@ function fail(res: ServerResponse, status: number, message: string): void {
 export function startRelay(options: RelayOptions): Promise<RelayHandle> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const upstream = options.upstream;
-  const send = upstream.protocol === 'https:' ? httpsRequest : httpRequest;
+  const send = upstream.protocol === 'https:' ? https.request : http.request;
   const basePath = upstream.pathname.replace(/\/+$/, '');
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     if (!sameToken(presented(req), options.token)) {
       fail(res, 401, 'ccbox relay: not this session’s token');
       return;

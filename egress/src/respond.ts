@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { http } from './builtins.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -17,7 +17,7 @@ export function refuseSocket(socket: Socket, status: number, rule: string, reaso
   socket.resume();
   socket.setTimeout(REFUSAL_GRACE_MS, () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Content-Type: text/plain; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Ccbox-Gate: ${rule}\r\n` +

@@ -1,10 +1,10 @@
-import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { BuildImageOptions, ImageSummary } from '../session/engine.js';
 import { normalizeContextPath, packBuildContext, readEntry } from './build-context.js';
 import { externalImages } from './dockerfile-bases.js';
+import type { EngineApi } from './api.js';
 import { abortedError, engineError } from './errors.js';
 import { scanBuildStream } from './build-stream.js';
 
@@ -25,7 +25,7 @@ async function readDockerfile(options: BuildImageOptions, dockerfile: string): P
  * on any error message in the build stream. Success means the tag exists afterwards.
  */
 export async function buildImage(
-  docker: Dockerode,
+  api: EngineApi,
   options: BuildImageOptions,
   inspectImage: (tag: string) => Promise<ImageSummary | undefined>,
 ): Promise<{ imageId: string }> {
@@ -54,16 +54,20 @@ export async function buildImage(
   const context = packBuildContext(options.context);
   let stream: Readable;
   try {
-    stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      t: options.tag,
-      dockerfile,
-      buildargs: { ...buildArgs },
-      labels: { ...(options.labels ?? {}) },
-      rm: true,
-      forcerm: true,
-      nocache: options.noCache ?? false,
-      abortSignal: options.signal,
-    })) as unknown as Readable;
+    // Why no `pull` parameter: ccbox never fetches a base image from a registry.
+    stream = await api.response('POST', '/build', {
+      query: {
+        t: options.tag,
+        dockerfile,
+        buildargs: { ...buildArgs },
+        labels: { ...(options.labels ?? {}) },
+        rm: true,
+        forcerm: true,
+        nocache: options.noCache ?? false,
+      },
+      input: { stream: context, contentType: 'application/x-tar' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   } catch (err) {
     context.destroy();
     if (options.signal?.aborted) throw abortedError(what, err);

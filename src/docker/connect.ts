@@ -1,13 +1,12 @@
-import Dockerode from 'dockerode';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { Engine } from '../session/engine.js';
+import { EngineApi, type EngineEndpoint } from './api.js';
 import { DockerEngine } from './engine.js';
 
-/** Where an engine listens. */
-export type EngineEndpoint = { socketPath: string } | { host: string; port: number };
+export type { EngineEndpoint } from './api.js';
 
 /** Docker's and rootful Podman's usual sockets, tried in this order. */
 export const DEFAULT_ENGINE_SOCKETS: readonly string[] = ['/var/run/docker.sock', '/run/podman/podman.sock'];
@@ -96,12 +95,7 @@ export async function connectEngine(options: ConnectEngineOptions = {}): Promise
       });
     }
   }
-  const docker = new Dockerode(
-    'socketPath' in endpoint
-      ? { socketPath: endpoint.socketPath }
-      : { host: endpoint.host, port: endpoint.port, protocol: 'http' },
-  );
-  const engine = new DockerEngine(docker);
+  const engine = new DockerEngine(new EngineApi(endpoint));
   await engine.ping();
   return engine;
 }

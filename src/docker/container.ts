@@ -1,5 +1,5 @@
+// Wire types of the Engine API (from @types/dockerode; no SDK is loaded at run time).
 import type Dockerode from 'dockerode';
-import type { Duplex } from 'node:stream';
 import { ExitCodes } from '../exit-codes.js';
 import type {
   AttachedStreams,
@@ -10,6 +10,7 @@ import type {
   ExecResult,
   LogsOptions,
 } from '../session/engine.js';
+import type { EngineApi } from './api.js';
 import { splitAttachSocket } from './attach.js';
 import { StreamDemuxer } from './demux.js';
 import { abortedError, engineError, engineMessageOf, isNotFound, statusCodeOf } from './errors.js';
@@ -30,14 +31,14 @@ function isAlreadyDone(err: unknown): boolean {
 
 /** A container of the engine by id; every method maps failures to CcboxError. */
 export class DockerContainer implements ContainerHandle {
-  private readonly container: Dockerode.Container;
+  private readonly path: string;
 
   constructor(
-    private readonly docker: Dockerode,
+    private readonly api: EngineApi,
     readonly id: string,
     readonly name: string,
   ) {
-    this.container = docker.getContainer(id);
+    this.path = `/containers/${encodeURIComponent(id)}`;
   }
 
   private fail(operation: string, err: unknown): never {
@@ -46,7 +47,7 @@ export class DockerContainer implements ContainerHandle {
 
   async start(): Promise<void> {
     try {
-      await this.container.start();
+      await this.api.buffer('POST', `${this.path}/start`);
     } catch (err) {
       if (statusCodeOf(err) === 304) return; // already started
       this.fail('Starting container', err);
@@ -55,7 +56,9 @@ export class DockerContainer implements ContainerHandle {
 
   async wait(signal?: AbortSignal): Promise<number> {
     try {
-      const result = (await this.container.wait({ abortSignal: signal })) as { StatusCode?: unknown };
+      const result = await this.api.json<{ StatusCode?: unknown }>('POST', `${this.path}/wait`, {
+        ...(signal ? { signal } : {}),
+      });
       if (typeof result.StatusCode !== 'number') throw new Error('the engine returned no exit code');
       return result.StatusCode;
     } catch (err) {
@@ -66,7 +69,7 @@ export class DockerContainer implements ContainerHandle {
 
   async kill(signal = 'SIGTERM'): Promise<void> {
     try {
-      await this.container.kill({ signal });
+      await this.api.buffer('POST', `${this.path}/kill`, { query: { signal } });
     } catch (err) {
       if (isAlreadyDone(err)) return;
       this.fail('Killing container', err);
@@ -75,7 +78,7 @@ export class DockerContainer implements ContainerHandle {
 
   async remove(options: { force?: boolean } = {}): Promise<void> {
     try {
-      await this.container.remove({ force: options.force ?? true, v: true });
+      await this.api.buffer('DELETE', this.path, { query: { force: options.force ?? true, v: true } });
     } catch (err) {
       if (isAlreadyDone(err)) return;
       this.fail('Removing container', err);
@@ -83,18 +86,14 @@ export class DockerContainer implements ContainerHandle {
   }
 
   exec(cmd: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    return execInContainer(this.docker, this.id, cmd, options);
+    return execInContainer(this.api, this.id, cmd, options);
   }
 
   async logs(options: LogsOptions = {}): Promise<{ stdout: string; stderr: string }> {
     try {
       const { tty } = await this.inspect();
-      const raw = await this.container.logs({
-        follow: false,
-        stdout: true,
-        stderr: true,
-        ...(options.tail !== undefined ? { tail: options.tail } : {}),
-        ...(options.since !== undefined ? { since: options.since } : {}),
+      const raw = await this.api.buffer('GET', `${this.path}/logs`, {
+        query: { follow: false, stdout: true, stderr: true, tail: options.tail, since: options.since },
       });
       if (tty) return { stdout: raw.toString('utf8'), stderr: '' };
       const out: Buffer[] = [];
@@ -112,7 +111,9 @@ export class DockerContainer implements ContainerHandle {
 
   async inspect(): Promise<ContainerInspect> {
     try {
-      return toContainerInspect(await this.container.inspect());
+      return toContainerInspect(
+        await this.api.json<Dockerode.ContainerInspectInfo>('GET', `${this.path}/json`),
+      );
     } catch (err) {
       this.fail('Inspecting container', err);
     }
@@ -121,13 +122,9 @@ export class DockerContainer implements ContainerHandle {
   async attach(options: AttachOptions): Promise<AttachedStreams> {
     try {
       const { tty } = await this.inspect();
-      const socket = (await this.container.attach({
-        stream: true,
-        stdin: options.stdin,
-        stdout: options.stdout,
-        stderr: options.stderr,
-        hijack: true,
-      })) as Duplex;
+      const socket = await this.api.hijack('POST', `${this.path}/attach`, {
+        query: { stream: true, stdin: options.stdin, stdout: options.stdout, stderr: options.stderr },
+      });
       return splitAttachSocket(socket, options, tty);
     } catch (err) {
       this.fail('Attaching to', err);
@@ -136,7 +133,7 @@ export class DockerContainer implements ContainerHandle {
 
   async resize(rows: number, cols: number): Promise<void> {
     try {
-      await this.container.resize({ h: rows, w: cols });
+      await this.api.buffer('POST', `${this.path}/resize`, { query: { h: rows, w: cols } });
     } catch (err) {
       // A resize racing the container's exit is harmless.
       if (isAlreadyDone(err) || /not running|stopped/i.test(engineMessageOf(err))) return;
@@ -146,9 +143,9 @@ export class DockerContainer implements ContainerHandle {
 
   async connectNetwork(network: string, aliases: readonly string[] = []): Promise<void> {
     try {
-      await this.docker
-        .getNetwork(network)
-        .connect({ Container: this.id, EndpointConfig: { Aliases: [...aliases] } });
+      await this.api.buffer('POST', `/networks/${encodeURIComponent(network)}/connect`, {
+        body: { Container: this.id, EndpointConfig: { Aliases: [...aliases] } },
+      });
     } catch (err) {
       this.fail(`Connecting network ${network} to`, err);
     }

@@ -1,4 +1,6 @@
+// Wire types of the Engine API (from @types/dockerode; no SDK is loaded at run time).
 import type Dockerode from 'dockerode';
+import type { EngineApi } from './api.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import {
@@ -16,11 +18,9 @@ import {
   type NetworkSpec,
   type SessionSummary,
 } from '../session/engine.js';
-import { buildImage } from './build.js';
 import { DockerContainer } from './container.js';
 import { toCreateOptions } from './container-spec.js';
 import { engineError, isNotFound } from './errors.js';
-import { importRootfs } from './import.js';
 import { toImageSummary } from './inspect.js';
 import { gcSessions, listSessions } from './sessions.js';
 
@@ -33,19 +33,16 @@ export function engineKindOf(version: Dockerode.DockerVersion): 'docker' | 'podm
   return names.some((n) => /podman/i.test(n)) ? 'podman' : 'docker';
 }
 
-/** The Engine over dockerode. Holds the client and a lazily fetched engine description; no globals. */
+/** The Engine over the Engine API. Holds the client and a lazily fetched engine description; no globals. */
 export class DockerEngine implements Engine {
   private infoPromise: Promise<EngineInfo> | undefined;
 
-  constructor(private readonly docker: Dockerode) {}
+  constructor(private readonly api: EngineApi) {}
 
   async ping(): Promise<void> {
     try {
-      // A socket that accepts but never answers must not hang ccbox; dockerode's types omit the options.
-      const client = this.docker as unknown as {
-        ping(options: { abortSignal: AbortSignal }): Promise<unknown>;
-      };
-      await client.ping({ abortSignal: AbortSignal.timeout(10_000) });
+      // A socket that accepts but never answers must not hang ccbox.
+      await this.api.buffer('GET', '/_ping', { signal: AbortSignal.timeout(10_000) });
     } catch (err) {
       throw engineError('Pinging the container engine', err, ExitCodes.engineUnavailable);
     }
@@ -62,8 +59,8 @@ export class DockerEngine implements Engine {
   private async fetchInfo(): Promise<EngineInfo> {
     try {
       const [version, info] = await Promise.all([
-        this.docker.version(),
-        this.docker.info() as Promise<unknown>,
+        this.api.json<Dockerode.DockerVersion>('GET', '/version'),
+        this.api.json<unknown>('GET', '/info'),
       ]);
       const securityOptions = (info as { SecurityOptions?: unknown }).SecurityOptions;
       const rootless =
@@ -84,7 +81,9 @@ export class DockerEngine implements Engine {
 
   async inspectImage(tag: string): Promise<ImageSummary | undefined> {
     try {
-      return toImageSummary(await this.docker.getImage(tag).inspect());
+      return toImageSummary(
+        await this.api.json<Dockerode.ImageInspectInfo>('GET', `/images/${encodeURIComponent(tag)}/json`),
+      );
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw engineError(`Inspecting image ${tag}`, err, ExitCodes.imageBuildFailed);
@@ -95,17 +94,22 @@ export class DockerEngine implements Engine {
     return (await this.inspectImage(tag)) !== undefined;
   }
 
-  buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
-    return buildImage(this.docker, options, (tag) => this.inspectImage(tag));
+  // Builds and imports load tar on demand: a session with a cached image never needs it.
+  async buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
+    const { buildImage } = await import('./build.js');
+    return buildImage(this.api, options, (tag) => this.inspectImage(tag));
   }
 
-  importRootfs(options: ImportRootfsOptions): Promise<{ imageId: string }> {
-    return importRootfs(this.docker, options, (tag) => this.inspectImage(tag));
+  async importRootfs(options: ImportRootfsOptions): Promise<{ imageId: string }> {
+    const { importRootfs } = await import('./import.js');
+    return importRootfs(this.api, options, (tag) => this.inspectImage(tag));
   }
 
   async removeImage(tag: string, options: { force?: boolean } = {}): Promise<boolean> {
     try {
-      await this.docker.getImage(tag).remove({ force: options.force ?? false });
+      await this.api.buffer('DELETE', `/images/${encodeURIComponent(tag)}`, {
+        query: { force: options.force ?? false },
+      });
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -116,16 +120,18 @@ export class DockerEngine implements Engine {
   async createNetwork(spec: NetworkSpec): Promise<NetworkRef> {
     requireSessionLabel(`network ${spec.name}`, spec.labels);
     try {
-      const network = await this.docker.createNetwork({
-        Name: spec.name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Internal: spec.internal,
-        // Why: the guide allows no IPv6 path around the gate.
-        EnableIPv6: false,
-        Labels: { ...spec.labels },
+      const network = await this.api.json<{ Id: string }>('POST', '/networks/create', {
+        body: {
+          Name: spec.name,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Internal: spec.internal,
+          // Why: the guide allows no IPv6 path around the gate.
+          EnableIPv6: false,
+          Labels: { ...spec.labels },
+        },
       });
-      return { id: network.id, name: spec.name };
+      return { id: network.Id, name: spec.name };
     } catch (err) {
       throw engineError(`Creating network ${spec.name}`, err, ExitCodes.sandboxFailed);
     }
@@ -133,7 +139,7 @@ export class DockerEngine implements Engine {
 
   async removeNetwork(idOrName: string): Promise<void> {
     try {
-      await this.docker.getNetwork(idOrName).remove();
+      await this.api.buffer('DELETE', `/networks/${encodeURIComponent(idOrName)}`);
     } catch (err) {
       if (isNotFound(err)) return;
       throw engineError(`Removing network ${idOrName}`, err, ExitCodes.sandboxFailed);
@@ -143,13 +149,14 @@ export class DockerEngine implements Engine {
   async createContainer(spec: ContainerSpec): Promise<ContainerHandle> {
     const { kind } = await this.info();
     const options = toCreateOptions(spec, kind);
-    let created: Dockerode.Container;
+    const { name, ...body } = options;
+    let created: { Id: string };
     try {
-      created = await this.docker.createContainer(options);
+      created = await this.api.json<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
     } catch (err) {
       throw engineError(`Creating container ${spec.name}`, err, ExitCodes.sandboxFailed);
     }
-    const handle = new DockerContainer(this.docker, created.id, spec.name);
+    const handle = new DockerContainer(this.api, created.Id, spec.name);
     try {
       for (const net of spec.extraNetworks ?? []) await handle.connectNetwork(net.name, net.aliases);
     } catch (err) {
@@ -161,7 +168,7 @@ export class DockerEngine implements Engine {
   }
 
   container(idOrName: string): ContainerHandle {
-    return new DockerContainer(this.docker, idOrName, idOrName);
+    return new DockerContainer(this.api, idOrName, idOrName);
   }
 
   connectNetwork(containerId: string, network: string, aliases?: readonly string[]): Promise<void> {
@@ -169,11 +176,11 @@ export class DockerEngine implements Engine {
   }
 
   listSessions(): Promise<SessionSummary[]> {
-    return listSessions(this.docker);
+    return listSessions(this.api);
   }
 
   gc(options?: GcOptions): Promise<GcResult> {
-    return gcSessions(this.docker, options);
+    return gcSessions(this.api, options);
   }
 }
 

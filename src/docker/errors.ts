@@ -1,14 +1,14 @@
 import { CcboxError } from '../errors.js';
 import { ExitCodes, type ExitCode } from '../exit-codes.js';
 
-/** Why: docker-modem errors carry the HTTP status as an untyped property; read it without `any`. */
+/** Why: engine failures (EngineApiError, or Node's own socket errors) are read by shape, without `any`. */
 export function statusCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { statusCode?: unknown }).statusCode;
   return typeof code === 'number' ? code : undefined;
 }
 
-/** The engine's own message (the JSON body), falling back to the modem's text. */
+/** The engine's own message (the JSON body), falling back to the error's text. */
 export function engineMessageOf(error: unknown): string {
   if (typeof error === 'object' && error !== null) {
     const json = (error as { json?: unknown }).json;

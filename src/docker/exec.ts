@@ -1,8 +1,8 @@
-import type Dockerode from 'dockerode';
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCodes } from '../exit-codes.js';
 import type { ExecOptions, ExecResult } from '../session/engine.js';
+import type { EngineApi } from './api.js';
 import { StreamDemuxer } from './demux.js';
 import { abortedError, engineError } from './errors.js';
 
@@ -41,30 +41,37 @@ function collect(
  * Aborting stops waiting; the engine offers no way to kill the exec'd process itself.
  */
 export async function execInContainer(
-  docker: Dockerode,
+  api: EngineApi,
   containerId: string,
   cmd: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
   const what = `exec ${JSON.stringify(cmd[0] ?? '')} in ${containerId.slice(0, 12)}`;
   try {
-    const exec = await docker.getContainer(containerId).exec({
-      Cmd: [...cmd],
-      AttachStdin: options.stdin !== undefined,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      ...(options.user !== undefined ? { User: options.user } : {}),
-      ...(options.workingDir !== undefined ? { WorkingDir: options.workingDir } : {}),
-      Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    });
-    const socket = await exec.start({ hijack: true, stdin: options.stdin !== undefined });
+    const exec = await api.json<{ Id: string }>(
+      'POST',
+      `/containers/${encodeURIComponent(containerId)}/exec`,
+      {
+        body: {
+          Cmd: [...cmd],
+          AttachStdin: options.stdin !== undefined,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          ...(options.user !== undefined ? { User: options.user } : {}),
+          ...(options.workingDir !== undefined ? { WorkingDir: options.workingDir } : {}),
+          Env: Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+        },
+      },
+    );
+    const execPath = `/exec/${encodeURIComponent(exec.Id)}`;
+    const socket = await api.hijack('POST', `${execPath}/start`, { body: { Detach: false, Tty: false } });
     const collected = collect(socket, options.signal);
     if (options.stdin !== undefined) socket.end(options.stdin);
     const { stdout, stderr } = await collected;
     // The stream can end a moment before the engine records the exit code.
     for (let attempt = 0; ; attempt++) {
-      const state = await exec.inspect();
+      const state = await api.json<{ Running: boolean; ExitCode: number | null }>('GET', `${execPath}/json`);
       if (!state.Running && state.ExitCode !== null) {
         return { exitCode: state.ExitCode, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') };
       }

@@ -1,10 +1,10 @@
-import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import type { ImageSummary, ImportRootfsOptions, Labels } from '../session/engine.js';
 import { scanBuildStream } from './build-stream.js';
+import type { EngineApi } from './api.js';
 import { abortedError, engineError } from './errors.js';
 
 /** `repo[:tag]` → its parts; a `:` before the last `/` is a registry port, not a tag. */
@@ -43,7 +43,7 @@ export function packRootfs(directory: string): Readable {
 
 /** Imports a root filesystem as an image (POST /images/create?fromSrc=-), then checks that it exists. */
 export async function importRootfs(
-  docker: Dockerode,
+  api: EngineApi,
   options: ImportRootfsOptions,
   inspectImage: (tag: string) => Promise<ImageSummary | undefined>,
 ): Promise<{ imageId: string }> {
@@ -60,7 +60,11 @@ export async function importRootfs(
     stream?.destroy(err);
   });
   try {
-    stream = (await docker.importImage(tar, { repo, tag, changes, abortSignal: options.signal })) as Readable;
+    stream = await api.response('POST', '/images/create', {
+      query: { fromSrc: '-', repo, tag, changes },
+      input: { stream: tar, contentType: 'application/x-tar' },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     await scanBuildStream(stream, what, () => undefined);
     if (packError) throw packError;
   } catch (err) {

@@ -1,4 +1,6 @@
+// Wire types of the Engine API (from @types/dockerode; no SDK is loaded at run time).
 import type Dockerode from 'dockerode';
+import type { EngineApi } from './api.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCodes } from '../exit-codes.js';
 import {
@@ -13,13 +15,17 @@ import {
 import { engineError, engineMessageOf, isNotFound } from './errors.js';
 
 /** Every ccbox session the engine knows of, found by label alone (no state file to lose in a crash). */
-export async function listSessions(docker: Dockerode): Promise<SessionSummary[]> {
+export async function listSessions(api: EngineApi): Promise<SessionSummary[]> {
   let containers: Dockerode.ContainerInfo[];
   let networks: Dockerode.NetworkInspectInfo[];
   try {
     [containers, networks] = await Promise.all([
-      docker.listContainers({ all: true, filters: { label: [LABEL_SESSION] } }),
-      docker.listNetworks({ filters: { label: [LABEL_SESSION] } }),
+      api.json<Dockerode.ContainerInfo[]>('GET', '/containers/json', {
+        query: { all: true, filters: { label: [LABEL_SESSION] } },
+      }),
+      api.json<Dockerode.NetworkInspectInfo[]>('GET', '/networks', {
+        query: { filters: { label: [LABEL_SESSION] } },
+      }),
     ]);
   } catch (err) {
     throw engineError('Listing ccbox sessions', err, ExitCodes.sandboxFailed);
@@ -60,11 +66,11 @@ export async function listSessions(docker: Dockerode): Promise<SessionSummary[]>
   return [...sessions.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
-async function removeNetwork(docker: Dockerode, id: string): Promise<void> {
+async function removeNetwork(api: EngineApi, id: string): Promise<void> {
   // Endpoints of just-removed containers can linger for a moment; retry briefly before reporting.
   for (let attempt = 0; ; attempt++) {
     try {
-      await docker.getNetwork(id).remove();
+      await api.buffer('DELETE', `/networks/${encodeURIComponent(id)}`);
       return;
     } catch (err) {
       if (isNotFound(err)) return;
@@ -79,16 +85,18 @@ async function removeNetwork(docker: Dockerode, id: string): Promise<void> {
  * with an attached container cannot be removed. Failures are collected, never thrown half-way, so one
  * stuck object does not keep the rest alive.
  */
-export async function gcSessions(docker: Dockerode, options: GcOptions = {}): Promise<GcResult> {
+export async function gcSessions(api: EngineApi, options: GcOptions = {}): Promise<GcResult> {
   const wanted = options.sessions ? new Set(options.sessions) : undefined;
-  const selected = (await listSessions(docker)).filter(
+  const selected = (await listSessions(api)).filter(
     (s) => (wanted === undefined || wanted.has(s.id)) && (options.onlyOrphaned !== true || s.orphaned),
   );
   const result: GcResult = { sessions: selected.map((s) => s.id), containers: [], networks: [], failed: [] };
   for (const s of selected) {
     for (const c of s.containers) {
       try {
-        await docker.getContainer(c.id).remove({ force: true, v: true });
+        await api.buffer('DELETE', `/containers/${encodeURIComponent(c.id)}`, {
+          query: { force: true, v: true },
+        });
         result.containers.push(c.name);
       } catch (err) {
         if (isNotFound(err) || /already in progress/i.test(engineMessageOf(err)))
@@ -100,7 +108,7 @@ export async function gcSessions(docker: Dockerode, options: GcOptions = {}): Pr
   for (const s of selected) {
     for (const n of s.networks) {
       try {
-        await removeNetwork(docker, n.id);
+        await removeNetwork(api, n.id);
         result.networks.push(n.name);
       } catch (err) {
         result.failed.push({ kind: 'network', name: n.name, message: engineMessageOf(err) });

@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 
 /**
- * The container engine as the session layer sees it. src/docker implements it over dockerode; nothing
- * here names a dockerode type, so the session can be tested with a fake and the SDK can be swapped.
+ * The container engine as the session layer sees it. src/docker implements it over the Engine API; nothing
+ * here names a wire type, so the session can be tested with a fake and the client can be swapped.
  */
 
 /** Why labels: ownership of every object ccbox creates is recorded on the object itself, so `gc` finds
