@@ -4,15 +4,16 @@ import { parseAuthority } from '../../src/policy/egress/index.js';
 import type { Verdict } from '../../src/policy/egress/index.js';
 import type { ActiveFlow, GateContext } from './context.js';
 import { admit, record, refusal } from './context.js';
+import { downlink } from './downlink.js';
 import { openUpstream } from './open.js';
 import { refuseSocket, statusFor } from './respond.js';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 
 /**
- * Handles one CONNECT: decide, resolve, dial the checked address, then splice the two sockets. Why
- * socket.pipe for the hot path: it is Node's native stream plumbing with backpressure, and byte counts
- * come from the sockets' own counters at the end, so there is no per-chunk JavaScript at all.
+ * Handles one CONNECT: decide, resolve, dial the checked address, then splice the two sockets: upload
+ * by pipe(), download through the tunnel's own read buffer (downlink.ts). Byte counts come from the
+ * sockets' own counters at the end, so the audit event costs nothing per chunk.
  */
 export function handleConnect(ctx: GateContext, req: IncomingMessage, client: Socket, head: Buffer): void {
   const startedAt = Date.now();
@@ -59,7 +60,8 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
   const onEarlyClose = (): void => abort.abort(new Error('client went away'));
   client.once('close', onEarlyClose);
 
-  void openUpstream(ctx, target, abort.signal)
+  const down = downlink();
+  void openUpstream(ctx, target, abort.signal, down.reader)
     .then((opened) => {
       client.off('close', onEarlyClose);
       if (!opened.ok || client.destroyed) {
@@ -121,8 +123,8 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
       });
       client.write(ESTABLISHED);
       if (head.length > 0) up.write(head);
+      down.attach(client, up);
       client.pipe(up);
-      up.pipe(client);
     })
     .catch((error: unknown) => {
       // Not reachable by design (openUpstream settles every failure); if it is, fail closed and say so.

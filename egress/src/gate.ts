@@ -81,8 +81,8 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     session: options.session,
     sink: options.sink,
     resolver,
-    connector: (address, port) => {
-      const socket = dial(address, port);
+    connector: (address, port, reader) => {
+      const socket = dial(address, port, reader);
       ctx.upstreams.add(socket);
       socket.once('close', () => ctx.upstreams.delete(socket));
       return socket;

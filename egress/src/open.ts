@@ -5,7 +5,7 @@ import { deadline } from './deadline.js';
 import { refusal } from './context.js';
 import { statusFor } from './respond.js';
 import { connectFirst } from './upstream.js';
-import type { Upstream } from './upstream.js';
+import type { Upstream, UpstreamReader } from './upstream.js';
 
 /** Either a connected upstream for a forwarded request, or why there is none and what to answer. */
 export type OpenResult =
@@ -23,6 +23,7 @@ export async function openUpstream(
   ctx: GateContext,
   target: TargetVerdict,
   signal: AbortSignal,
+  reader?: UpstreamReader,
 ): Promise<OpenResult> {
   const timeoutMs = ctx.policy.source.connectTimeoutMs;
   let answers: readonly string[];
@@ -50,7 +51,14 @@ export async function openUpstream(
     };
   }
   try {
-    const upstream = await connectFirst(verdict.candidates, target.port, ctx.connector, timeoutMs, signal);
+    const upstream = await connectFirst(
+      verdict.candidates,
+      target.port,
+      ctx.connector,
+      timeoutMs,
+      signal,
+      reader,
+    );
     return { ok: true, verdict, upstream };
   } catch (error) {
     const reason = `cannot connect to ${target.host}:${target.port}: ${message(error)}`;

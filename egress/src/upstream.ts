@@ -6,18 +6,29 @@ import { deadline } from './deadline.js';
  * Opens a TCP connection to an already-checked address. Why injectable: conformance tests record where
  * the gate would connect and send it to a loopback echo server instead.
  */
-export type Connector = (address: string, port: number) => Socket;
+/** A connector must read into `reader` when given one (a tunnel gets its bytes from it alone). */
+export type Connector = (address: string, port: number, reader?: UpstreamReader) => Socket;
+
+/**
+ * Reads a tunnel's upstream straight into a buffer of its own (net's `onread`); see downlink.ts for
+ * why. The callback must copy what it keeps: the buffer is reused by the next read.
+ */
+export interface UpstreamReader {
+  buffer: Buffer;
+  callback: (bytes: number, buffer: Buffer) => boolean;
+}
 
 /**
  * The production connector. Why `lookup` throws: the address is an IP literal, so Node never resolves;
  * if that ever changed, a second lookup would reopen DNS rebinding, and this fails it closed.
  */
-export const directConnector: Connector = (address, port) =>
+export const directConnector: Connector = (address, port, reader) =>
   connect({
     host: address,
     port,
     allowHalfOpen: true,
     noDelay: true,
+    ...(reader ? { onread: reader } : {}),
     lookup: (_host, _options, callback) => {
       callback(new Error('the gate never resolves at connect time'), '', 4);
     },
@@ -39,6 +50,7 @@ export async function connectFirst(
   connector: Connector,
   timeoutMs: number,
   signal: AbortSignal,
+  reader?: UpstreamReader,
 ): Promise<Upstream> {
   const limit = deadline(signal, timeoutMs, 'connect');
   let last: Error = new Error('no address to connect to');
@@ -46,7 +58,7 @@ export async function connectFirst(
     for (const address of candidates) {
       if (limit.signal.aborted) break;
       try {
-        return { socket: await connectOne(connector, address, port, limit.signal), address };
+        return { socket: await connectOne(connector, address, port, limit.signal, reader), address };
       } catch (error) {
         last = error instanceof Error ? error : new Error(String(error));
       }
@@ -63,9 +75,10 @@ function connectOne(
   address: string,
   port: number,
   signal: AbortSignal,
+  reader: UpstreamReader | undefined,
 ): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    const socket = connector(address, port);
+    const socket = connector(address, port, reader);
     const cleanup = (): void => {
       socket.off('connect', onConnect);
       socket.off('error', onError);

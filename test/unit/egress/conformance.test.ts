@@ -305,12 +305,13 @@ describe('egress conformance', () => {
       port: 0,
       resolver: tableResolver(DNS),
       // Record the checked address, then go to a loopback server instead of the real destination.
-      connector: (address) => {
+      connector: (address, _port, reader) => {
         dialled.push(address);
         return connect({
           host: '127.0.0.1',
           port: c.via === 'CONNECT' ? echo.port : web.port,
           allowHalfOpen: true,
+          ...(reader ? { onread: reader } : {}),
         });
       },
       log: () => undefined,
