@@ -19,7 +19,7 @@ export interface Downlink {
  * Why not `upstream.pipe(client)`: pipe() hands over a freshly allocated chunk of at most 64 KiB per
  * read; reading into one larger buffer per tunnel (net's `onread`) and copying each read into the
  * client's write queue moved 1.4x the bytes per second on loopback and about 1.1x between containers
- * (`npm run bench -- egress -- --targets squid,nodeproxy`), which brings the gate level with squid. A
+ * (`CCBOX_BENCH_EGRESS_TARGETS=squid,nodeproxy npm run bench -- egress`), level with squid. A
  * client that stops reading pauses the upstream, so nothing piles up. Upload stays `client.pipe(up)`.
  */
 export function downlink(): Downlink {
