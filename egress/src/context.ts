@@ -26,6 +26,8 @@ export interface GateContext {
   /** In-flight CONNECT tunnels and forwarded HTTP requests; `destroy` ends one at once (and aborts its lookup or connect). */
   active: Set<ActiveFlow>;
   closing: boolean;
+  /** The one buffer every tunnel's upstream reads into (downlink.ts says why one is enough). */
+  readBuffer: Buffer;
   counters: { allowed: number; denied: number; refusedAtCap: number };
 }
 

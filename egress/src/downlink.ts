@@ -1,12 +1,6 @@
 import type { Socket } from 'node:net';
 import type { UpstreamReader } from './upstream.js';
 
-/**
- * Per tunnel: up to 256 KiB per read. Why this size: at the default cap of 256 tunnels it is 64 MiB at
- * most (pages are only resident once written), well inside the gate's 512 MiB.
- */
-const READ_BYTES = 256 * 1024;
-
 /** The download half of a CONNECT tunnel: upstream bytes to the client, in order, with backpressure. */
 export interface Downlink {
   /** Handed to the connector, so the upstream socket reads straight into this tunnel's buffer. */
@@ -15,23 +9,31 @@ export interface Downlink {
   attach(client: Socket, upstream: Socket): void;
 }
 
+/** How much one upstream read may take: four times what pipe() reads at a time. */
+export const READ_BUFFER_BYTES = 256 * 1024;
+
 /**
  * Why not `upstream.pipe(client)`: pipe() hands over a freshly allocated chunk of at most 64 KiB per
- * read; reading into one larger buffer per tunnel (net's `onread`) and copying each read into the
- * client's write queue moved 1.4x the bytes per second on loopback and about 1.1x between containers
- * (`CCBOX_BENCH_EGRESS_TARGETS=squid,nodeproxy npm run bench -- egress`), level with squid. A
- * client that stops reading pauses the upstream, so nothing piles up. Upload stays `client.pipe(up)`.
+ * read; reading into one larger buffer (net's `onread`) and copying each read into the client's write
+ * queue moved 1.4x the bytes per second on loopback and about 1.1x between containers
+ * (`CCBOX_BENCH_EGRESS_TARGETS=squid,nodeproxy npm run bench -- egress`), level with squid. A client
+ * that stops reading pauses the upstream, so nothing piles up. Upload stays `client.pipe(up)`.
+ *
+ * Why one `buffer` can serve every tunnel of the gate: Node fills it and calls back synchronously, one
+ * read at a time on the one JavaScript thread, and the callback copies the bytes out before it returns,
+ * so no byte outlives its callback there. A buffer per tunnel cost 256 KiB of allocation, and the
+ * garbage collection after it, on every CONNECT.
  */
-export function downlink(): Downlink {
+export function downlink(buffer: Buffer): Downlink {
   let client: Socket | null = null;
   let upstream: Socket | null = null;
   // Bytes a server sends before the tunnel is established (a greeting) wait for the 200 answer.
   const early: Buffer[] = [];
   const reader: UpstreamReader = {
-    buffer: Buffer.allocUnsafe(READ_BYTES),
-    callback: (bytes, buffer) => {
-      // A copy: the next read reuses the buffer.
-      const chunk = Buffer.from(buffer.subarray(0, bytes));
+    buffer,
+    callback: (bytes, filled) => {
+      // A copy: the next read, of this tunnel or another, reuses the buffer.
+      const chunk = Buffer.from(filled.subarray(0, bytes));
       if (client === null) {
         early.push(chunk);
         return true;

@@ -11,6 +11,7 @@ import { handleRequest } from './forward.js';
 import { cachingResolver, systemResolver } from './resolver.js';
 import type { Resolver } from './resolver.js';
 import { refuseSocket } from './respond.js';
+import { READ_BUFFER_BYTES } from './downlink.js';
 import { directConnector } from './upstream.js';
 import type { Connector } from './upstream.js';
 
@@ -92,6 +93,7 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     upstreams: new Set<Socket>(),
     active: new Set(),
     closing: false,
+    readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     counters: { allowed: 0, denied: 0, refusedAtCap: 0 },
   };
 

@@ -143,7 +143,7 @@ function read(d: ReturnType<typeof downlink>, text: string): boolean {
 
 describe('downlink', () => {
   it('keeps bytes read before the tunnel opened, copied out of the reused buffer, and sends them first', () => {
-    const d = downlink();
+    const d = downlink(Buffer.alloc(1024));
     expect(read(d, 'early-1 ')).toBe(true);
     expect(read(d, 'early-2 ')).toBe(true); // overwrites the buffer the first read used
     const { client, upstream } = fakeSockets(() => true);
@@ -153,7 +153,7 @@ describe('downlink', () => {
   });
 
   it('stops reading while the client is full and resumes once it drains', () => {
-    const d = downlink();
+    const d = downlink(Buffer.alloc(1024));
     let full = true;
     const { client, upstream } = fakeSockets(() => !full);
     d.attach(client, upstream);
@@ -167,7 +167,7 @@ describe('downlink', () => {
   });
 
   it('passes the upstream half-close on after the bytes before it, also when it came early', () => {
-    const d = downlink();
+    const d = downlink(Buffer.alloc(1024));
     read(d, 'bye');
     const { client, upstream } = fakeSockets(() => true);
     (upstream as unknown as { readableEnded: boolean }).readableEnded = true;
@@ -175,7 +175,7 @@ describe('downlink', () => {
     expect(client.got).toEqual(['bye']);
     expect(client.ended).toBe(true);
 
-    const later = downlink();
+    const later = downlink(Buffer.alloc(1024));
     const two = fakeSockets(() => true);
     later.attach(two.client, two.upstream);
     expect(two.client.ended).toBe(false);
