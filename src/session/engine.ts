@@ -1,33 +1,22 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Labels } from './labels.js';
 
 /**
  * The container engine as the session layer sees it. src/docker implements it over the Engine API; nothing
  * here names a wire type, so the session can be tested with a fake and the client can be swapped.
  */
 
-/** Why labels: ownership of every object ccbox creates is recorded on the object itself, so `gc` finds
- * leftovers after a crash without any state file. */
-export const LABEL_SESSION = 'dev.ccbox.session';
-export const LABEL_ROLE = 'dev.ccbox.role';
-export const LABEL_POLICY = 'dev.ccbox.policy';
-/** `host:pid` of the ccbox process that owns the session: `ccbox gc` removes sessions whose owner is gone. */
-export const LABEL_OWNER = 'dev.ccbox.owner';
-/** Marks an image built by `ccbox image base`. */
-export const LABEL_BASE = 'dev.ccbox.base';
-
-export type Labels = Readonly<Record<string, string>>;
-
-/** The roles of a session's objects. */
-export type SessionRole = 'agent' | 'gate' | 'network' | 'shell' | 'verify';
-
-/** Why one helper: the three ownership labels are spelled the same everywhere. */
-export function sessionLabels(
-  session: string,
-  role: SessionRole,
-  policyVersion: string,
-): Record<string, string> {
-  return { [LABEL_SESSION]: session, [LABEL_ROLE]: role, [LABEL_POLICY]: policyVersion };
-}
+// The label vocabulary is part of what the session layer and the adapter agree on.
+export {
+  LABEL_BASE,
+  LABEL_OWNER,
+  LABEL_POLICY,
+  LABEL_ROLE,
+  LABEL_SESSION,
+  sessionLabels,
+  type Labels,
+  type SessionRole,
+} from './labels.js';
 
 export interface EngineInfo {
   kind: 'docker' | 'podman';
