@@ -128,11 +128,20 @@ export class EngineApi {
 
   /** One call whose answer is a response stream; a non-2xx answer becomes an EngineApiError. */
   async response(method: string, path: string, options: CallOptions = {}): Promise<IncomingMessage> {
-    const req = this.send(method, path, options);
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      req.once('response', resolve);
-      req.once('error', reject);
-    });
+    const attempt = (retried: boolean): Promise<IncomingMessage> => {
+      const req = this.send(method, path, options);
+      return new Promise<IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', (err: Error & { code?: string }) => {
+          // Why one retry: a kept-alive connection the engine closed while idle fails before the engine
+          // read the request, so sending it again is safe (a streamed body cannot be sent again).
+          if (req.reusedSocket && err.code === 'ECONNRESET' && !options.input && !retried)
+            resolve(attempt(true));
+          else reject(err);
+        });
+      });
+    };
+    const res = await attempt(false);
     // Why: aborting must also end a response that is still streaming (a build, a long wait).
     if (options.signal) addAbortSignal(options.signal, res);
     const status = res.statusCode ?? 0;

@@ -55,6 +55,9 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     case '/build':
       res.end(`{"stream":"got ${body.length} bytes"}\n`);
       return;
+    case '/once-per-connection':
+      res.end('{"ok":true}');
+      return;
     case '/never':
       return; // never answers
     default:
@@ -66,7 +69,15 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-api-'));
   socketPath = path.join(dir, 'engine.sock');
+  const served = new WeakMap<object, number>();
   server = createServer((req, res) => {
+    // An engine that drops a kept-alive connection: the second request on one connection is cut off.
+    const n = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, n);
+    if (req.url === '/once-per-connection' && n > 1) {
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => answer(req, res, Buffer.concat(chunks).toString('utf8')));
@@ -182,6 +193,12 @@ describe('the Engine API client', () => {
     const err = await api.hijack('POST', '/containers/missing/attach').catch((e: unknown) => e);
     expect(statusCodeOf(err)).toBe(404);
     expect(engineMessageOf(err)).toBe('No such container: gone');
+  });
+
+  it('sends a request again when the engine had closed the kept-alive connection it went out on', async () => {
+    const api = new EngineApi({ socketPath });
+    await api.json('GET', '/version'); // leaves a kept-alive connection
+    await expect(api.json('GET', '/once-per-connection')).resolves.toEqual({ ok: true });
   });
 
   it('gives up on an engine that never answers when the signal fires', async () => {
