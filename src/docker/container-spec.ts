@@ -21,12 +21,25 @@ function invalid(message: string): CcboxError {
 
 /** tmpfs options as the engine's `HostConfig.Tmpfs` takes them. Always nosuid,nodev: a tmpfs is never a
  * place to smuggle in a setuid binary or a device node. */
-export function tmpfsOptionString(options: TmpfsOptions | undefined): string {
+export function tmpfsOptionString(
+  options: TmpfsOptions | undefined,
+  kind: 'docker' | 'podman' = 'docker',
+  user?: string,
+): string {
   const parts = ['rw', 'nosuid', 'nodev', options?.exec === true ? 'exec' : 'noexec'];
   if (options?.sizeBytes !== undefined) parts.push(`size=${Math.trunc(options.sizeBytes)}`);
   if (options?.mode !== undefined) parts.push(`mode=${options.mode.toString(8)}`);
-  if (options?.uid !== undefined) parts.push(`uid=${options.uid}`);
-  if (options?.gid !== undefined) parts.push(`gid=${options.gid}`);
+  if (options?.uid === undefined && options?.gid === undefined) return parts.join(',');
+  if (kind === 'podman') {
+    // Why `U`: Podman (4.3) refuses uid=/gid= and instead chowns the tmpfs to the container's user, so
+    // an owner other than that user cannot be expressed there.
+    if (user !== `${options.uid ?? ''}:${options.gid ?? ''}`)
+      throw invalid(`on Podman a tmpfs can only belong to the container's user (${user ?? 'none'})`);
+    parts.push('U');
+    return parts.join(',');
+  }
+  if (options.uid !== undefined) parts.push(`uid=${options.uid}`);
+  if (options.gid !== undefined) parts.push(`gid=${options.gid}`);
   return parts.join(',');
 }
 
@@ -37,7 +50,11 @@ function checkMount(mount: MountSpec): void {
   }
 }
 
-function toMounts(mounts: readonly MountSpec[]): {
+function toMounts(
+  mounts: readonly MountSpec[],
+  kind: 'docker' | 'podman',
+  user: string | undefined,
+): {
   Mounts: Dockerode.MountSettings[];
   Tmpfs: Record<string, string>;
 } {
@@ -57,7 +74,7 @@ function toMounts(mounts: readonly MountSpec[]): {
       });
     } else {
       // Why `HostConfig.Tmpfs`: unlike `Mounts` it takes uid=/gid= on engines of API 1.41 (Docker 20.10).
-      Tmpfs[mount.target] = tmpfsOptionString(mount.options);
+      Tmpfs[mount.target] = tmpfsOptionString(mount.options, kind, user);
     }
   }
   return { Mounts, Tmpfs };
@@ -78,7 +95,7 @@ export function toCreateOptions(
   if (!spec.labels[LABEL_SESSION]) {
     throw invalid(`container ${spec.name} has no ${LABEL_SESSION} label, so gc could never find it`);
   }
-  const { Mounts, Tmpfs } = toMounts(spec.mounts ?? []);
+  const { Mounts, Tmpfs } = toMounts(spec.mounts ?? [], kind, spec.user);
   for (const host of spec.extraHosts ?? []) {
     if (!/^[^:\s]+:\S+$/.test(host)) throw invalid(`extra host must be name:address: ${host}`);
   }

@@ -172,6 +172,18 @@ describe('container create request', () => {
     ).toThrow(/absolute/);
     expect(tmpfsOptionString({ exec: true })).toBe('rw,nosuid,nodev,exec');
   });
+
+  it('owns a tmpfs by uid=/gid= on Docker and by the container user (U) on Podman, which takes no other', () => {
+    const home = { sizeBytes: 1024, mode: 0o700, uid: 1234, gid: 1234 };
+    expect(tmpfsOptionString(home, 'docker', '1234:1234')).toBe(
+      'rw,nosuid,nodev,noexec,size=1024,mode=700,uid=1234,gid=1234',
+    );
+    expect(tmpfsOptionString(home, 'podman', '1234:1234')).toBe(
+      'rw,nosuid,nodev,noexec,size=1024,mode=700,U',
+    );
+    expect(() => tmpfsOptionString(home, 'podman', '1000:1000')).toThrow(/container's user/);
+    expect(tmpfsOptionString({ mode: 0o1777 }, 'podman')).toBe('rw,nosuid,nodev,noexec,mode=1777');
+  });
 });
 
 describe('build context', () => {
