@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRoot, makeRepo, runCli } from './cli.js';
+
+// The same sandbox on Podman, through its Docker-compatible socket: .ci/run starts the service and sets
+// CCBOX_TEST_PODMAN_SOCKET (without it this suite is skipped). The gate's outbound network is a Podman
+// network that is itself internal, so nothing leaves the machine here either.
+
+const SOCKET = process.env.CCBOX_TEST_PODMAN_SOCKET ?? '';
+const OUTSIDE = 'ccbox-test-outside';
+
+function podman(...args: string[]): string {
+  return execFileSync('podman', args, { encoding: 'utf8' }).trim();
+}
+
+describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
+  it('runs the agent as the worktree owner behind the gate, with nothing of the session left after', async () => {
+    try {
+      podman('network', 'exists', OUTSIDE);
+    } catch {
+      podman('network', 'create', '--internal', '--label', 'dev.ccbox.test=1', OUTSIDE);
+    }
+    const repo = makeRepo(1234);
+    const script = [
+      'id -u',
+      'echo made > made-on-podman.txt',
+      'grep ^CapEff /proc/self/status',
+      'cat /etc/resolv.conf',
+      'touch /etc/x 2>/dev/null && echo ROOT-WRITABLE',
+      "curl -s -m 10 -o /dev/null -w 'gate=%{http_code}\\n' http://example.com/",
+      "curl -s -m 5 --noproxy '*' http://example.com/ && echo DIRECT-OK",
+      'echo done',
+    ].join('; ');
+    const r = await runCli(['shell', '--plain', '--profile', 'low-risk', '--', 'bash', '-c', script], {
+      cwd: repo,
+      env: { DOCKER_HOST: `unix://${SOCKET}`, CCBOX_GATE_NETWORK: OUTSIDE },
+    });
+    expect(r.stderr).not.toMatch(/✗|error/i);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/✓ engine\s+podman /);
+    const session = /session ([0-9a-f]+)/.exec(r.stderr)?.[1] ?? 'none';
+    expect(r.stdout).toMatch(/^1234$/m);
+    expect(r.stdout).toMatch(/^CapEff:\s+0+$/m);
+    expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
+    expect(r.stdout).toContain('gate=403');
+    expect(r.stdout).toContain('done');
+    expect(r.stdout).not.toMatch(/ROOT-WRITABLE|DIRECT-OK/);
+    const st = statSync(path.join(repo, 'made-on-podman.txt'));
+    expect([st.uid, st.gid]).toEqual([1234, 1234]);
+    const filter = `label=dev.ccbox.session=${session}`;
+    expect(podman('ps', '-aq', '--filter', filter)).toBe('');
+    expect(podman('network', 'ls', '-q', '--filter', filter)).toBe('');
+  });
+});
