@@ -1,6 +1,9 @@
 import type { Ulimit } from './engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { git } from './git.js';
+import type { SessionRequest } from './session-types.js';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
 
 /** The user's git identity from their global config (never the repository's, which the agent can write). */
 export async function gitIdentity(repo: string): Promise<{ name: string; email: string }> {
@@ -21,6 +24,21 @@ export function modelKey(
 ): string | undefined {
   const m = plan.credentials.model;
   return m.source === 'env' && m.env !== undefined ? hostEnv[m.env] || undefined : undefined;
+}
+
+/**
+ * Claude Code without a model key would start and then fail at its first request with an
+ * authentication error from the model endpoint; say so before anything is created instead.
+ */
+export function requireModelKey(req: Pick<SessionRequest, 'role' | 'hostEnv'>, plan: SessionPlan): void {
+  const m = plan.credentials.model;
+  if (req.role !== 'agent' || m.source !== 'env' || modelKey(plan, req.hostEnv) !== undefined) return;
+  const name = m.env ?? 'ANTHROPIC_API_KEY';
+  throw new CcboxError(`${name} is not set, so the gate has no model key to add for Claude Code`, {
+    code: 'MODEL_KEY_MISSING',
+    exitCode: ExitCodes.invalidInput,
+    hint: `export ${name}=… where you run ccbox (it goes to the gate only, never into the agent), or use a profile whose credentials.model.source is none`,
+  });
 }
 
 /** Podman on this kind of host refuses containers whose limits exceed the host's hard limits. */

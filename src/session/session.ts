@@ -11,7 +11,7 @@ import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
 import { createSessionClone, fetchSessionBranch } from './session-clone.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
-import { gitIdentity, modelKey, PODMAN_ULIMITS } from './session-env.js';
+import { gitIdentity, modelKey, PODMAN_ULIMITS, requireModelKey } from './session-env.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { ensureGateImage } from '../image/gate-image.js';
@@ -66,6 +66,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       },
       (p) => `${p.profile.name} (policy ${p.policyVersion})`,
     );
+    requireModelKey(req, plan);
 
     const { worktree, clone } = await step(
       'worktree',
