@@ -17,15 +17,17 @@ describe.skipIf(!isRoot)('ccbox shell: who the agent is', () => {
       const repo = makeRepo(uid);
       const r = await shell(
         repo,
-        'id -u; id -g; echo made > made-by-agent.txt; echo "home=$HOME"; getent passwd "$(id -u)" | cut -d: -f6',
+        'id -u; id -g; echo made > made-by-agent.txt; echo "home=$HOME"; getent passwd "$(id -u)" | cut -d: -f6; stat -c "%u %a" "$HOME"',
       );
       expect(r.stderr).toContain('ready');
       expect(r.code).toBe(0);
-      const [printedUid, printedGid, home, passwdHome] = r.stdout.trim().split('\n');
+      const [printedUid, printedGid, home, passwdHome, homeStat] = r.stdout.trim().split('\n');
       expect(printedUid).toBe(String(uid));
       expect(printedGid).toBe(String(uid));
       expect(home).toBe('home=/home/agent');
       expect(passwdHome).toBe('/home/agent');
+      // The home is the agent's alone.
+      expect(homeStat).toBe(`${uid} 700`);
       const st = statSync(path.join(repo, 'made-by-agent.txt'));
       expect([st.uid, st.gid]).toEqual([uid, uid]);
     },
