@@ -3,7 +3,7 @@ import type { UpstreamReader } from './upstream.js';
 
 /** The download half of a CONNECT tunnel: upstream bytes to the client, in order, with backpressure. */
 export interface Downlink {
-  /** Handed to the connector, so the upstream socket reads straight into this tunnel's buffer. */
+  /** Handed to the connector, so the upstream socket reads straight into the gate's read buffer. */
   reader: UpstreamReader;
   /** Starts delivery once the client has its 200 answer: what arrived before goes first. */
   attach(client: Socket, upstream: Socket): void;

@@ -10,7 +10,7 @@ import { deadline } from './deadline.js';
 export type Connector = (address: string, port: number, reader?: UpstreamReader) => Socket;
 
 /**
- * Reads a tunnel's upstream straight into a buffer of its own (net's `onread`); see downlink.ts for
+ * Reads a tunnel's upstream straight into a given buffer (net's `onread`); see downlink.ts for
  * why. The callback must copy what it keeps: the buffer is reused by the next read.
  */
 export interface UpstreamReader {
