@@ -114,7 +114,13 @@ function readChain(
       };
     }
     const layer = parseProfileText(text, shown);
-    if (!layer.data) return { layers, files, issues: layer.issues };
+    if (!layer.data) {
+      // The safety checks still speak about what the schema accepted, so one run lists every problem.
+      const unsafe = layer.partial
+        ? checkLayerSafety(anchorPaths(layer.partial, file, opts.home), opts.home).map(layer.locate)
+        : [];
+      return { layers, files, issues: [...layer.issues, ...unsafe] };
+    }
     layers.push(layer);
     files.push(file);
     child = layer;

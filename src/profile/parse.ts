@@ -10,6 +10,11 @@ export interface ParsedLayer {
   data: ProfileFile | null;
   issues: ProfileIssue[];
   locate: (issue: RawIssue) => ProfileIssue;
+  /**
+   * When the schema refused the file: what is left once the refused keys are dropped, if that passes.
+   * Why: the safety checks still run on it, so one pass names every problem of the file.
+   */
+  partial?: ProfileFile;
 }
 
 /** Parses and schema-checks one YAML profile. Never throws: every problem becomes an issue. */
@@ -46,7 +51,39 @@ export function parseProfileText(text: string, file: string): ParsedLayer {
   const raw: unknown = doc.toJS();
   const result = ProfileFileSchema.safeParse(raw, { reportInput: true });
   if (result.success) return { file, data: result.data, issues: [], locate };
-  return { file, data: null, locate, issues: result.error.issues.flatMap((i) => zodIssue(i).map(locate)) };
+  const partial = withoutRefused(raw, result.error.issues);
+  return {
+    file,
+    data: null,
+    locate,
+    issues: result.error.issues.flatMap((i) => zodIssue(i).map(locate)),
+    ...(partial ? { partial } : {}),
+  };
+}
+
+/** The document without the keys the schema refused, if it then passes; never used to run anything. */
+function withoutRefused(raw: unknown, issues: readonly ZodIssue[]): ProfileFile | undefined {
+  const copy = structuredClone(raw);
+  for (const issue of issues) {
+    const paths =
+      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const path of paths) if (!dropKey(copy, path)) return undefined;
+  }
+  const again = ProfileFileSchema.safeParse(copy);
+  return again.success ? again.data : undefined;
+}
+
+/** Deletes one object key. Why not array elements: the indices of the rest must stay as written. */
+function dropKey(root: unknown, path: readonly PropertyKey[]): boolean {
+  const last = path.at(-1);
+  let node = root;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node !== 'object' || node === null) return false;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  if (typeof last !== 'string' || typeof node !== 'object' || node === null || Array.isArray(node))
+    return false;
+  return delete (node as Record<string, unknown>)[last];
 }
 
 type ZodIssue = z.core.$ZodIssue;

@@ -164,9 +164,21 @@ describe('ccbox profiles validate', () => {
     });
     const r = await runCli(['profiles', 'validate', 'many.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toHaveLength(2); // schema errors stop before safety checks of that file
+    // Schema problems and safety problems of the same file, in one run.
+    expect(r.stderr.trim().split('\n')).toHaveLength(3);
     expect(r.stderr).toMatch(/many\.yaml:2: bogus: unknown key/);
     expect(r.stderr).toMatch(/many\.yaml:6: resources\.pids: wrong type/);
+    expect(r.stderr).toMatch(/many\.yaml:4: egress\.allow\[0\]: egress host allows every host/);
+  });
+
+  it('keeps array positions as written when it checks around a refused element', async () => {
+    // A refused element is not dropped (that would shift the others), so no safety line can name a
+    // wrong position; the schema line names the element.
+    const dir = writeProfiles({ 'arr.yaml': 'name: arr\negress:\n  allow: [3, "*"]\n' });
+    const r = await runCli(['profiles', 'validate', 'arr.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/arr\.yaml:3: egress\.allow\[0\]: wrong type/);
+    expect(r.stderr).not.toMatch(/egress\.allow\[0\]: egress host allows every host/);
   });
 
   it('says an expired exception no longer applies, and still validates', async () => {
