@@ -59,4 +59,14 @@ describe.skipIf(!isRoot)('session lifetime', () => {
     expect(code).toBe(143);
     expect(ccboxObjects(session)).toEqual({ containers: [], networks: [] });
   });
+
+  it('Ctrl-C (SIGINT) mid-session ends it with 130 and removes everything it created', async () => {
+    const repo = makeRepo(1000);
+    const child = startCli(['shell', '--plain', '--', 'sleep', '600'], { cwd: repo });
+    const session = await waitFor(() => sessionOfPid(child.pid ?? 0));
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(ccboxObjects(session)).toEqual({ containers: [], networks: [] });
+  });
 });
