@@ -14,6 +14,7 @@ import {
   type GcResult,
   type ImageSummary,
   type ImportRootfsOptions,
+  type ListedImage,
   type NetworkRef,
   type NetworkSpec,
   type SessionSummary,
@@ -21,6 +22,7 @@ import {
 import { DockerContainer } from './container.js';
 import { toCreateOptions } from './container-spec.js';
 import { engineError, isNotFound } from './errors.js';
+import { listImages } from './images.js';
 import { toImageSummary } from './inspect.js';
 import { gcSessions, listSessions } from './sessions.js';
 
@@ -115,6 +117,10 @@ export class DockerEngine implements Engine {
       if (isNotFound(err)) return false;
       throw engineError(`Removing image ${tag}`, err, ExitCodes.imageBuildFailed);
     }
+  }
+
+  listImages(label: string): Promise<ListedImage[]> {
+    return listImages(this.api, label);
   }
 
   async createNetwork(spec: NetworkSpec): Promise<NetworkRef> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { BuildProgress, Engine } from '../session/engine.js';
+import { LABEL_IMAGE, type BuildProgress, type Engine } from '../session/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { contentHash } from '../policy/canonical.js';
 import { CcboxError } from '../errors.js';
@@ -91,7 +91,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
         ...(ca ? [{ path: 'ca/extra.crt', content: ca }] : [{ path: 'ca/.keep', content: '' }]),
       ],
       buildArgs: { BASE_IMAGE: req.baseImage, EXTRA_PACKAGES: plan.image.packages.join(' ') },
-      labels: { 'dev.ccbox.image': 'agent-runtime', 'dev.ccbox.claude-code': plan.image.claudeCodeVersion },
+      labels: { [LABEL_IMAGE]: 'agent-runtime', 'dev.ccbox.claude-code': plan.image.claudeCodeVersion },
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.onProgress ? { onProgress: req.onProgress } : {}),
     });
@@ -105,7 +105,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
     ],
     buildArgs: { RUNTIME_IMAGE: runtimeTag, AGENT_UID: String(req.uid), AGENT_GID: String(req.gid) },
     labels: {
-      'dev.ccbox.image': 'agent',
+      [LABEL_IMAGE]: 'agent',
       'dev.ccbox.policy': plan.policyVersion,
       'dev.ccbox.profile': plan.profile.name,
     },

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BuildProgress, Engine } from '../session/engine.js';
+import { LABEL_IMAGE, type BuildProgress, type Engine } from '../session/engine.js';
 import { contentHash } from '../policy/canonical.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -62,7 +62,7 @@ export async function ensureGateImage(
       ...files,
     ],
     buildArgs: { BASE_IMAGE: req.baseImage },
-    labels: { 'dev.ccbox.image': 'gate' },
+    labels: { [LABEL_IMAGE]: 'gate' },
     ...(req.signal ? { signal: req.signal } : {}),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });

@@ -9,6 +9,7 @@ import type { Labels } from './labels.js';
 // The label vocabulary is part of what the session layer and the adapter agree on.
 export {
   LABEL_BASE,
+  LABEL_IMAGE,
   LABEL_OWNER,
   LABEL_POLICY,
   LABEL_ROLE,
@@ -58,6 +59,11 @@ export interface ImageSummary {
   labels: Record<string, string>;
   created: string;
   sizeBytes: number;
+}
+
+/** An image as listed, and whether any container (running or not) was created from it. */
+export interface ListedImage extends ImageSummary {
+  inUse: boolean;
 }
 
 /** A root filesystem to import: a host directory (packed as a tar by the adapter) or a tar stream. */
@@ -281,6 +287,8 @@ export interface Engine {
   importRootfs(options: ImportRootfsOptions): Promise<{ imageId: string }>;
   /** Returns false when there was no such image. */
   removeImage(tag: string, options?: { force?: boolean }): Promise<boolean>;
+  /** Local images carrying `label` (`key` or `key=value`), each with whether a container uses it. */
+  listImages(label: string): Promise<ListedImage[]>;
   createNetwork(spec: NetworkSpec): Promise<NetworkRef>;
   /** No-op when the network is already gone. */
   removeNetwork(idOrName: string): Promise<void>;

@@ -9,6 +9,8 @@ export const LABEL_POLICY = 'dev.ccbox.policy';
 export const LABEL_OWNER = 'dev.ccbox.owner';
 /** Marks an image built by `ccbox image base`. */
 export const LABEL_BASE = 'dev.ccbox.base';
+/** What a ccbox-built image is (agent, agent-runtime, gate): `ccbox gc --images` finds them by it. */
+export const LABEL_IMAGE = 'dev.ccbox.image';
 
 export type Labels = Readonly<Record<string, string>>;
 

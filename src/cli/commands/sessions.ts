@@ -6,6 +6,7 @@ import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
 import type { SessionSummary } from '../../session/engine.js';
 import { ExitCodes } from '../../exit-codes.js';
+import { removeUnusedImages } from '../../session/image-gc.js';
 
 /** The owner label value for this process: which ccbox process a session belongs to. */
 export function ownerLabel(): string {
@@ -34,6 +35,8 @@ export function isLeftBehind(s: SessionSummary, host = os.hostname()): boolean {
   if (ownerHost !== host || !Number.isInteger(pid)) return false;
   return !processAlive(pid);
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Registers `ccbox ps` and `ccbox gc`. */
 export function registerSessions(program: Command, ctx: CliContext, done: (code: number) => void): void {
@@ -68,8 +71,9 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
     .command('gc')
     .description('Remove containers and networks that a crashed or killed ccbox left behind')
     .option('--all', 'remove every ccbox session, including live ones')
+    .option('--images', 'also remove the agent and gate images no container uses (rebuilt on the next run)')
     .option('--json', 'print what was removed as JSON')
-    .action(async (opts: { all?: boolean; json?: boolean }) => {
+    .action(async (opts: { all?: boolean; images?: boolean; json?: boolean }) => {
       const settings = readSettings(ctx);
       const engine = await connectFromSettings(settings);
       const sessions = await engine.listSessions();
@@ -78,14 +82,25 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
         targets.length > 0
           ? await engine.gc({ sessions: targets })
           : { sessions: [], containers: [], networks: [], failed: [] };
-      if (opts.json) printJson(ctx.stdout, result);
+      // After the sessions: a left-behind container no longer holds on to its image.
+      const images = opts.images ? await removeUnusedImages(engine) : undefined;
+      if (opts.json) printJson(ctx.stdout, images ? { ...result, images } : result);
       else {
         line(
           ctx.stderr,
-          `removed ${result.containers.length} container${result.containers.length === 1 ? '' : 's'} and ${result.networks.length} network${result.networks.length === 1 ? '' : 's'} of ${result.sessions.length} session${result.sessions.length === 1 ? '' : 's'}`,
+          `removed ${plural(result.containers.length, 'container')} and ${plural(result.networks.length, 'network')} of ${plural(result.sessions.length, 'session')}`,
         );
         for (const f of result.failed) line(ctx.stderr, `could not remove ${f.kind} ${f.name}: ${f.message}`);
+        if (images) {
+          // No total size: images share layers, so their sizes do not add up to what was freed.
+          line(
+            ctx.stderr,
+            `removed ${plural(images.removed.length, 'image')}; kept ${images.inUse.length} in use`,
+          );
+          for (const f of images.failed) line(ctx.stderr, `could not remove image ${f.name}: ${f.message}`);
+        }
       }
-      done(result.failed.length > 0 ? ExitCodes.checkFailed : ExitCodes.ok);
+      const failed = result.failed.length + (images?.failed.length ?? 0);
+      done(failed > 0 ? ExitCodes.checkFailed : ExitCodes.ok);
     });
 }
