@@ -111,6 +111,19 @@ const SET_FIELDS: SetField[] = [
     get: (p) => p.container.readOnlyPaths,
   },
   { area: 'container', field: 'maskedPaths', direction: 'restrictive', get: (p) => p.container.maskedPaths },
+  {
+    area: 'container',
+    field: 'trackedSecrets',
+    direction: 'restrictive',
+    // A set of one: `refuse` dropping out (becoming `warn`) is the weakening.
+    get: (p) => (p.container.trackedSecrets.policy === 'refuse' ? ['refuse'] : []),
+  },
+  {
+    area: 'container',
+    field: 'trackedSecretsAllowed',
+    direction: 'permissive',
+    get: (p) => p.container.trackedSecrets.allowed,
+  },
   { area: 'container', field: 'passEnv', direction: 'permissive', get: (p) => p.container.passEnv },
   { area: 'container', field: 'mounts', direction: 'permissive', get: (p) => p.container.mounts },
   { area: 'image', field: 'packages', direction: 'neutral', get: (p) => p.image.packages },

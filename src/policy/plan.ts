@@ -25,7 +25,7 @@ export interface SessionPlan {
 export interface ExceptionSummary {
   id?: string | undefined;
   relaxes: string;
-  grant: 'ask' | 'allow' | 'egress';
+  grant: 'ask' | 'allow' | 'egress' | 'tracked-secret';
   owner: string;
   expires: string;
 }
@@ -73,6 +73,8 @@ export interface ContainerPlan {
   readOnlyPaths: string[];
   /** Worktree-relative globs whose files are masked (the agent sees an empty file or directory). */
   maskedPaths: string[];
+  /** A secret path git tracks: refuse to start or warn; `allowed` are paths an active exception allows. */
+  trackedSecrets: { policy: 'refuse' | 'warn'; allowed: string[] };
   /** Host environment variable names passed into the agent. */
   passEnv: string[];
   /** Extra read-only mounts. */

@@ -20,7 +20,7 @@ export const PROFILE_DEFAULTS = {
     httpHookAllowedEnvVars: [],
   },
   mcp: { servers: {}, denied: [] },
-  paths: { secrets: [], protected: [] },
+  paths: { secrets: [], protected: [], trackedSecrets: 'warn' },
   bash: { families: [] },
   egress: { mode: 'enforce', allow: [], deny: [], ports: [443, 80], allowCidrs: [] },
   resources: { memory: '4g', cpus: 2, pids: 512, tmpSize: '1g' },

@@ -35,7 +35,11 @@ export function applyDefaults(
       httpHookAllowedEnvVars: merged.locks?.httpHookAllowedEnvVars ?? [],
     },
     mcp: { servers: merged.mcp?.servers ?? {}, denied: merged.mcp?.denied ?? [] },
-    paths: { secrets: merged.paths?.secrets ?? [], protected: merged.paths?.protected ?? [] },
+    paths: {
+      secrets: merged.paths?.secrets ?? [],
+      protected: merged.paths?.protected ?? [],
+      trackedSecrets: merged.paths?.trackedSecrets ?? d.paths.trackedSecrets,
+    },
     bash: { families: merged.bash?.families ?? [] },
     egress: {
       mode: merged.egress?.mode ?? d.egress.mode,

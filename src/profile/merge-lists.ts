@@ -101,6 +101,24 @@ export function ratchet(
   return child ?? parent;
 }
 
+/** `paths.trackedSecrets`: refuse is the stricter; a child may tighten warn to refuse, never the reverse. */
+export function ratchetTrackedSecrets(
+  parent: 'refuse' | 'warn' | undefined,
+  child: 'refuse' | 'warn' | undefined,
+  issues: RawIssue[],
+): 'refuse' | 'warn' | undefined {
+  if (child === 'warn' && parent === 'refuse') {
+    issues.push(
+      error(['paths', 'trackedSecrets'], 'a child cannot relax what its parent refuses', {
+        found: 'warn',
+        allowed: 'refuse (or leave it out; allow one path with an exception that has a path)',
+      }),
+    );
+    return 'refuse';
+  }
+  return child ?? parent;
+}
+
 const STRICTNESS = { allow: 0, ask: 1, deny: 2 } as const;
 
 export function mergeFamilies(

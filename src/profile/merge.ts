@@ -1,7 +1,7 @@
 import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
-import { accumulate, loosen, mergeFamilies, ratchet, unionBy } from './merge-lists.js';
+import { accumulate, loosen, mergeFamilies, ratchet, ratchetTrackedSecrets, unionBy } from './merge-lists.js';
 
 /**
  * `extends` merge rules (documented in profiles/README.md):
@@ -154,6 +154,7 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
         'protected paths',
         issues,
       ),
+      trackedSecrets: ratchetTrackedSecrets(p.paths?.trackedSecrets, c.paths?.trackedSecrets, issues),
     },
     bash: { families: mergeFamilies(p.bash?.families, c.bash?.families, issues) },
     egress: {

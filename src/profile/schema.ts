@@ -34,6 +34,12 @@ export const PathsSection = z
       .describe(
         'Worktree-relative globs of control-plane paths: read-only in the container and guarded by hooks. Accumulate.',
       ),
+    trackedSecrets: z
+      .enum(['refuse', 'warn'])
+      .optional()
+      .describe(
+        'What a session does when git tracks a secret path (its content is in the history the agent can read): refuse to start, or warn. A child cannot turn refuse into warn; an exception with a `path` allows one path.',
+      ),
   })
   .describe('Secret and protected paths inside the worktree.');
 
@@ -197,6 +203,11 @@ export const ExceptionEntry = z
     id: z.string().min(1).optional().describe('Ticket or tracking id.'),
     rule: PermissionRule.optional().describe('An inherited deny or ask rule this exception relaxes.'),
     egressHost: z.string().min(1).optional().describe('A host this exception adds to the egress allowlist.'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A secret path git tracks that a session may start with anyway (paths.trackedSecrets: refuse).'),
     grant: z
       .enum(['ask', 'allow'])
       .optional()

@@ -43,7 +43,7 @@ export interface ResolvedProfile {
     httpHookAllowedEnvVars: string[];
   };
   mcp: { servers: Record<string, McpServerT>; denied: McpDeniedT[] };
-  paths: { secrets: string[]; protected: string[] };
+  paths: { secrets: string[]; protected: string[]; trackedSecrets: 'refuse' | 'warn' };
   bash: { families: BashFamilyT[] };
   egress: {
     mode: 'enforce' | 'report';

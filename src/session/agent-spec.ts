@@ -1,8 +1,8 @@
 import type { ContainerSpec, MountSpec, Ulimit } from './engine.js';
 import { sessionLabels } from './engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import type { Worktree } from './worktree.js';
-import { WORKSPACE, type WorktreeMounts } from './worktree-mounts.js';
+import type { BindMount, Worktree } from '../workspace/workspace.js';
+import { WORKSPACE } from '../workspace/session-git.js';
 
 export const AGENT_HOME = '/home/agent';
 
@@ -11,7 +11,8 @@ export interface AgentSpecInput {
   plan: SessionPlan;
   image: string;
   worktree: Worktree;
-  worktreeMounts: WorktreeMounts;
+  /** Bind mounts on top of /workspace (the session git dir, control paths, masks), parents first. */
+  worktreeMounts: readonly BindMount[];
   /** The session's internal network: the agent's only network. */
   network: string;
   command: readonly string[];
@@ -77,7 +78,7 @@ export function agentContainerSpec(input: AgentSpecInput): ContainerSpec {
       target: m.target,
       readOnly: true,
     })),
-    ...input.worktreeMounts.mounts,
+    ...input.worktreeMounts.map((m): MountSpec => ({ type: 'bind', ...m })),
     { type: 'bind', source: input.resolvConf, target: '/etc/resolv.conf', readOnly: true },
     { type: 'tmpfs', target: '/tmp', options: { sizeBytes: tmpfsBytes, mode: 0o1777, exec: true } },
     {

@@ -1,3 +1,5 @@
+import type { GitLanding, Leftover } from '../workspace/workspace.js';
+
 /**
  * What a session reports while it comes up and runs. The UI (Ink, plain lines, JSON) consumes these and
  * nothing else: the core never imports the UI, and the UI never touches the engine.
@@ -21,6 +23,12 @@ export type SessionEvent =
       at: number;
     }
   | { type: 'exited'; session: string; exitCode: number; at: number }
-  | { type: 'cleaned'; session: string; removed: string[]; at: number };
+  | { type: 'cleaned'; session: string; removed: string[]; at: number }
+  /** What became of the agent's commits (after its container is gone). */
+  | { type: 'landed'; git: GitLanding; at: number }
+  /** A `.git`, a link out of the worktree or a new control file the agent left, and what ccbox did. */
+  | { type: 'leftover'; leftover: Leftover; at: number }
+  /** A control path whose content changed during the session (a tripwire: they are read-only). */
+  | { type: 'control-changed'; path: string; at: number };
 
 export type SessionEventSink = (event: SessionEvent) => void;

@@ -1,6 +1,6 @@
 import type { Ulimit } from './engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { git } from './git.js';
+import { git } from '../workspace/git.js';
 import type { SessionRequest } from './session-types.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';

@@ -2,8 +2,7 @@ import type { ContainerHandle, Engine, NetworkRef } from './engine.js';
 import type { SessionEventSink } from './events.js';
 import type { SessionPlan } from '../policy/plan.js';
 import type { LoadOptions } from '../profile/load.js';
-import type { Worktree } from './worktree.js';
-import type { SessionClone } from './session-clone.js';
+import type { SessionClone, Worktree } from '../workspace/workspace.js';
 import type { BinarySource } from '../image/binaries.js';
 
 export interface SessionRequest {

@@ -6,9 +6,7 @@ import { LABEL_OWNER, sessionLabels } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
-import { checkWorktree, findRepository, type Worktree } from './worktree.js';
-import { planWorktreeMounts, removePlaceholders } from './worktree-mounts.js';
-import { createSessionClone, fetchSessionBranch } from './session-clone.js';
+import { prepareWorkspace, type WorkspaceReport } from '../workspace/workspace.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
 import { gitIdentity, modelKey, PODMAN_ULIMITS, requireModelKey } from './session-env.js';
@@ -68,24 +66,34 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     );
     requireModelKey(req, plan);
 
-    const { worktree, clone } = await step(
+    const workspace = await step(
       'worktree',
       'worktree',
       async () => {
-        const repository = await findRepository(req.cwd);
-        const owner = checkWorktree(repository, req.home);
-        if (!req.worktreeMode) {
-          const wt: Worktree = { root: repository, repository, ...owner };
-          return { worktree: wt, clone: undefined };
-        }
-        const c = await createSessionClone(repository, id, req.worktreesDir, owner, req.signal);
-        teardown.add(`fetch of ${c.branch}`, async () => void (await fetchSessionBranch(repository, c)));
-        const cloneOwner = checkWorktree(c.dir, req.home);
-        const wt: Worktree = { root: c.dir, repository, branch: c.branch, ...cloneOwner };
-        return { worktree: wt, clone: c };
+        mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
+        const ws = await prepareWorkspace({
+          cwd: req.cwd,
+          home: req.home,
+          session: id,
+          worktreeMode: req.worktreeMode,
+          plan: plan.container,
+          worktreesDir: req.worktreesDir,
+          sessionDir: path.join(req.sessionsDir, id),
+          sources: { emptyDir: req.emptyDir, emptyFile: '/dev/null' },
+          signal: req.signal,
+        });
+        // Why after the containers (Teardown runs them first): landing reads what the agent wrote, so
+        // the agent must be gone; if its removal failed, finish keeps everything and says so.
+        teardown.add('session git dir', async () =>
+          reportWorkspace(await ws.finish(teardown.containersGone), emit, now),
+        );
+        for (const w of ws.warnings) emit({ type: 'warning', text: w, at: now() });
+        return ws;
       },
-      (w) => `${w.worktree.root} (uid ${w.worktree.uid}${w.clone ? `, branch ${w.clone.branch}` : ''})`,
+      (w) =>
+        `${w.worktree.root} (uid ${w.worktree.uid}${w.clone ? `, branch ${w.clone.branch}` : ''}; ${w.plan.readOnly.length} read-only, ${w.plan.masked.length} masked)`,
     );
+    const { worktree, clone } = workspace;
 
     const { engine, info } = await step(
       'engine',
@@ -134,29 +142,14 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
     // The agent container is created while the gate boots (it needs only the gate's address); it is
     // started only after prepareSession returns, and that waits for the gate to report ready.
     const createAgent = async (gateAddress: string): Promise<ContainerHandle> => {
-      mkdirSync(req.emptyDir, { recursive: true, mode: 0o755 });
       const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
       writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
-      const mounts = planWorktreeMounts(worktree.root, plan.container, {
-        emptyDir: req.emptyDir,
-        emptyFile: '/dev/null',
-      });
-      teardown.add('placeholders', () => Promise.resolve(removePlaceholders(mounts.placeholders)));
-      for (const w of mounts.warnings) emit({ type: 'warning', text: w, at: now() });
       const spec = agentContainerSpec({
         session: id,
         plan,
         image: image.tag,
         worktree,
-        worktreeMounts: clone
-          ? {
-              ...mounts,
-              mounts: [
-                ...mounts.mounts,
-                { type: 'bind', source: clone.objectsDir, target: clone.objectsDir, readOnly: true },
-              ],
-            }
-          : mounts,
+        worktreeMounts: workspace.mounts,
         network: network.name,
         command: req.command,
         tty: req.tty,
@@ -277,3 +270,13 @@ export function stateDirs(
     sessionsDir: path.join(stateDir, 'sessions'),
   };
 }
+
+/** The end of a session at the workspace boundary, as events the UI and the JSON outcome show. */
+function reportWorkspace(r: WorkspaceReport, emit: PreparedSessionEmit, now: () => number): void {
+  emit({ type: 'landed', git: r.git, at: now() });
+  for (const leftover of r.leftovers) emit({ type: 'leftover', leftover, at: now() });
+  for (const p of r.controlChanges) emit({ type: 'control-changed', path: p, at: now() });
+  for (const text of r.warnings) emit({ type: 'warning', text, at: now() });
+}
+
+type PreparedSessionEmit = SessionDeps['onEvent'];

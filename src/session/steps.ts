@@ -46,6 +46,7 @@ export function stepRunner(emit: SessionEventSink, now: () => number): StepRunne
 export class Teardown {
   private readonly entries: Array<{ what: string; run: () => Promise<void>; container: boolean }> = [];
   private readonly removed: string[] = [];
+  private containerFailures = 0;
 
   constructor(private readonly warn: (text: string) => void) {}
 
@@ -57,17 +58,25 @@ export class Teardown {
     const containers = this.entries.filter((e) => e.container);
     const rest = this.entries.filter((e) => !e.container);
     this.entries.length = 0;
-    await Promise.all(containers.map((e) => this.attempt(e)));
+    const ok = await Promise.all(containers.map((e) => this.attempt(e)));
+    this.containerFailures += ok.filter((x) => !x).length;
     for (const e of rest.reverse()) await this.attempt(e);
     return [...this.removed];
   }
 
-  private async attempt(e: { what: string; run: () => Promise<void> }): Promise<void> {
+  /** Were all containers removed? Why it matters: what runs after them may read what the agent wrote. */
+  get containersGone(): boolean {
+    return this.containerFailures === 0;
+  }
+
+  private async attempt(e: { what: string; run: () => Promise<void> }): Promise<boolean> {
     try {
       await e.run();
       this.removed.push(e.what);
+      return true;
     } catch (err) {
       this.warn(`could not remove ${e.what}: ${describeError(err)}`);
+      return false;
     }
   }
 }

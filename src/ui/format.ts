@@ -89,7 +89,33 @@ export function eventLine(e: SessionEvent): Line | undefined {
         kind: 'ok',
         text: `cleanup  ${e.removed.length > 0 ? `removed ${e.removed.map(oneLine).join(', ')}` : 'nothing to remove'}`,
       };
+    case 'landed':
+      return landedLine(e.git);
+    case 'leftover':
+      return {
+        kind: 'warn',
+        text: `leftover  ${oneLine(e.leftover.path)} (${e.leftover.kind}${e.leftover.target !== undefined ? ` -> ${oneLine(e.leftover.target)}` : ''}): ${oneLine(e.leftover.action)}`,
+      };
+    case 'control-changed':
+      return { kind: 'warn', text: `control path changed during the session: ${oneLine(e.path)}` };
   }
+}
+
+/** How the agent's commits came home, in one line. */
+function landedLine(g: Extract<SessionEvent, { type: 'landed' }>['git']): Line {
+  const n = `${g.commits} commit${g.commits === 1 ? '' : 's'}`;
+  const others = g.otherBranches.length > 0 ? `; also ${g.otherBranches.map(oneLine).join(', ')}` : '';
+  if (g.kept !== null) return { kind: 'warn', text: `git  commits not landed; kept at ${oneLine(g.kept)}` };
+  if (g.landedOn === null) return { kind: 'info', text: `git  no new commits${others}` };
+  const moved =
+    g.startBranch !== null && g.landedOn !== g.startBranch
+      ? ` (${oneLine(g.startBranch)} moved on the host or was rewritten)`
+      : '';
+  const unstaged = g.unstaged ? '; your staged changes were unstaged (still in the working tree)' : '';
+  return {
+    kind: moved || unstaged ? 'warn' : 'ok',
+    text: `git  ${n} landed on ${oneLine(g.landedOn)}${moved}${unstaged}${others}`,
+  };
 }
 
 function labelled(label: string, body: string, ms: number): string {

@@ -15,6 +15,9 @@ export interface StepRecord {
 export interface SessionRecord {
   steps: StepRecord[];
   ready?: Extract<SessionEvent, { type: 'ready' }>;
+  git?: Extract<SessionEvent, { type: 'landed' }>['git'];
+  leftovers: Array<Extract<SessionEvent, { type: 'leftover' }>['leftover']>;
+  controlChanges: string[];
 }
 
 /** The --json outcome line. Why fixed keys (null when unknown): scripts read fields without probing. */
@@ -27,12 +30,16 @@ export interface JsonOutcome {
   image: string | null;
   worktree: string | null;
   steps: StepRecord[];
+  /** What became of the agent's commits; null when the session never got that far. */
+  git: Extract<SessionEvent, { type: 'landed' }>['git'] | null;
+  leftovers: SessionRecord['leftovers'];
+  controlChanges: string[];
   error?: { code: string; message: string; hint?: string };
 }
 
 /** Starts an empty record. */
 export function newRecord(): SessionRecord {
-  return { steps: [] };
+  return { steps: [], leftovers: [], controlChanges: [] };
 }
 
 /** Adds an event to the record (mutates it; the record is private to one reporter). */
@@ -43,6 +50,12 @@ export function recordEvent(rec: SessionRecord, e: SessionEvent): void {
     rec.steps.push({ step: e.step, title: e.title, ms: e.ms, detail: null, error: e.error });
   } else if (e.type === 'ready') {
     rec.ready = e;
+  } else if (e.type === 'landed') {
+    rec.git = e.git;
+  } else if (e.type === 'leftover') {
+    rec.leftovers.push(e.leftover);
+  } else if (e.type === 'control-changed') {
+    rec.controlChanges.push(e.path);
   }
 }
 
@@ -58,6 +71,9 @@ export function jsonOutcome(rec: SessionRecord, outcome: Outcome): JsonOutcome {
     image: r?.image ?? null,
     worktree: r?.worktree ?? null,
     steps: rec.steps,
+    git: rec.git ?? null,
+    leftovers: rec.leftovers,
+    controlChanges: rec.controlChanges,
     ...(outcome.error
       ? {
           error: {

@@ -57,6 +57,9 @@ export function reduceView(state: ViewState, e: SessionEvent, now: number): View
     case 'ready':
     case 'exited':
     case 'cleaned':
+    case 'landed':
+    case 'leftover':
+    case 'control-changed':
       return addLine(state, e);
   }
 }

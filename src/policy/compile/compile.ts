@@ -5,24 +5,12 @@ import { contentHash, sortedSet } from '../canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';
+import { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 /** Gate limits that are not (yet) profile fields. */
 export const GATE_DEFAULTS = { maxTunnels: 256, connectTimeoutMs: 10_000, idleTimeoutMs: 300_000 } as const;
 
-/**
- * Control files in every worktree that must never be writable by the agent, whatever the tier:
- * git hooks and config run on the host the next time the user runs git; .claude and .mcp.json are
- * read by Claude Code on the host. Why: writing any of them is a container escape by delay.
- */
-export const ALWAYS_READ_ONLY = [
-  '.git/hooks',
-  '.git/config',
-  '.git/modules/*/hooks',
-  '.git/modules/*/config',
-  '.claude',
-  '.mcp.json',
-  '.github/workflows',
-] as const;
+export { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 const normHost = (h: string): string => h.toLowerCase().replace(/\.$/, '');
 
@@ -31,21 +19,25 @@ function summarise(profile: ResolvedProfile): {
   expired: ExceptionSummary[];
   rules: ActiveRuleException[];
   hosts: string[];
+  paths: string[];
 } {
   const active: ExceptionSummary[] = [];
   const expired: ExceptionSummary[] = [];
   const rules: ActiveRuleException[] = [];
   const hosts: string[] = [];
+  const paths: string[] = [];
   for (const exc of profile.exceptions) {
-    const relaxes = exc.rule ?? exc.egressHost ?? '';
-    const grant = exc.egressHost !== undefined ? 'egress' : (exc.grant ?? 'ask');
+    const relaxes = exc.rule ?? exc.egressHost ?? exc.path ?? '';
+    const grant =
+      exc.egressHost !== undefined ? 'egress' : exc.path !== undefined ? 'tracked-secret' : (exc.grant ?? 'ask');
     const summary: ExceptionSummary = { id: exc.id, relaxes, grant, owner: exc.owner, expires: exc.expires };
     (exc.active ? active : expired).push(summary);
     if (!exc.active) continue;
     if (exc.rule !== undefined) rules.push({ rule: exc.rule, grant: exc.grant ?? 'ask' });
     if (exc.egressHost !== undefined) hosts.push(normHost(exc.egressHost));
+    if (exc.path !== undefined) paths.push(exc.path.replace(/^\.\//, ''));
   }
-  return { active, expired, rules, hosts };
+  return { active, expired, rules, hosts, paths };
 }
 
 function telemetryEnv(profile: ResolvedProfile): Record<string, string> {
@@ -134,6 +126,7 @@ export function compile(profile: ResolvedProfile): SessionPlan {
   const container: ContainerPlan = {
     readOnlyPaths: sortedSet([...ALWAYS_READ_ONLY, ...profile.paths.protected]),
     maskedPaths: sortedSet(profile.paths.secrets),
+    trackedSecrets: { policy: profile.paths.trackedSecrets, allowed: sortedSet(exceptions.paths) },
     passEnv: sortedSet(profile.credentials.passEnv),
     mounts: [...profile.mounts].sort((a, b) => (a.target < b.target ? -1 : 1)),
     resources: {

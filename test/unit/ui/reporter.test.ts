@@ -108,6 +108,9 @@ describe('json reporter', () => {
         { step: 'image', title: 'image', ms: 41_234, detail: 'ccbox/agent:low-risk-1a2b (built)' },
         { step: 'container', title: 'container', ms: 300, detail: null },
       ],
+      git: null,
+      leftovers: [],
+      controlChanges: [],
     });
   });
 
@@ -145,6 +148,9 @@ describe('json reporter', () => {
           error: 'connect ENOENT /var/run/docker.sock',
         },
       ],
+      git: null,
+      leftovers: [],
+      controlChanges: [],
       error: { code: 'ENGINE_UNAVAILABLE', message: 'no engine', hint: 'start Docker' },
     });
   });
@@ -155,6 +161,53 @@ describe('json reporter', () => {
     r.finish({ exitCode: 1, session: 'sx' });
     await flush();
     expect(JSON.parse(stdout.text())).toMatchObject({ ok: false, exitCode: 1, session: 'sx', steps: [] });
+  });
+});
+
+describe('the end of a session at the workspace boundary', () => {
+  const git = {
+    startBranch: 'main',
+    startCommit: 'a'.repeat(40),
+    commits: 2,
+    landedOn: 'main',
+    head: 'b'.repeat(40),
+    unstaged: false,
+    kept: null,
+    otherBranches: [],
+  };
+  const leftover = { path: 'sub/.git', kind: 'git-dir' as const, action: 'renamed to sub/.git.ccbox-inert-s1' };
+
+  it('plain: a line for the landing, one per leftover and per changed control path', async () => {
+    const stderr = capture();
+    const r = await createReporter({ mode: 'plain', stderr, stdout: capture() });
+    r.onEvent({ type: 'landed', git, at: 1 });
+    r.onEvent({ type: 'landed', git: { ...git, landedOn: 'ccbox/s1', unstaged: true }, at: 2 });
+    r.onEvent({ type: 'leftover', leftover, at: 3 });
+    r.onEvent({ type: 'leftover', leftover: { path: 'out', kind: 'symlink', target: '/etc', action: 'removed' }, at: 4 });
+    r.onEvent({ type: 'control-changed', path: '.vscode', at: 5 });
+    r.finish({ exitCode: 0 });
+    await flush();
+    expect(stderr.text().split('\n')).toEqual([
+      '✓ git  2 commits landed on main',
+      '! git  2 commits landed on ccbox/s1 (main moved on the host or was rewritten); your staged changes were unstaged (still in the working tree)',
+      '! leftover  sub/.git (git-dir): renamed to sub/.git.ccbox-inert-s1',
+      '! leftover  out (symlink -> /etc): removed',
+      '! control path changed during the session: .vscode',
+      '',
+    ]);
+  });
+
+  it('json: the outcome carries git, leftovers and control changes; leftovers also reach stderr', async () => {
+    const stderr = capture();
+    const stdout = capture();
+    const r = await createReporter({ mode: 'json', stderr, stdout });
+    r.onEvent({ type: 'landed', git, at: 1 });
+    r.onEvent({ type: 'leftover', leftover, at: 2 });
+    r.onEvent({ type: 'control-changed', path: '.vscode', at: 3 });
+    r.finish({ exitCode: 0, session: 's1' });
+    await flush();
+    expect(JSON.parse(stdout.text())).toMatchObject({ git, leftovers: [leftover], controlChanges: ['.vscode'] });
+    expect(stderr.text()).toContain('leftover  sub/.git');
   });
 });
 

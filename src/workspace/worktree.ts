@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { kindOf } from './paths.js';
 import path from 'node:path';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
@@ -40,7 +41,8 @@ const refuse = (message: string, hint: string): CcboxError =>
 export function findRepository(cwd: string): Promise<string> {
   let dir = path.resolve(cwd);
   for (;;) {
-    if (existsSync(path.join(dir, '.git'))) return Promise.resolve(dir);
+    // lstat: a .git that is a link is found (and then refused), never followed.
+    if (kindOf(path.join(dir, '.git')) !== 'missing') return Promise.resolve(dir);
     const parent = path.dirname(dir);
     if (parent === dir) {
       return Promise.reject(

@@ -8,8 +8,6 @@ import { git } from './git.js';
 export interface SessionClone {
   dir: string;
   branch: string;
-  /** The repository's object store, mounted read-only at the same path (the clone borrows from it). */
-  objectsDir: string;
 }
 
 /** POSIX shell quoting for the one place git takes a command string. */
@@ -50,7 +48,7 @@ export async function createSessionClone(
   const branch = `ccbox/${session}`;
   mkdirSync(baseDir, { recursive: true });
   const dir = path.join(baseDir, session);
-  const head = await git(['rev-parse', '--verify', 'HEAD'], repository, signal, repository);
+  const head = await git(['rev-parse', '--verify', 'HEAD'], repository, { signal, trustedRepo: repository });
   if (head.code !== 0) {
     throw new CcboxError('--worktree needs a repository with at least one commit', {
       code: 'WORKTREE_NO_COMMIT',
@@ -58,24 +56,17 @@ export async function createSessionClone(
       hint: 'commit something first, or run without --worktree',
     });
   }
-  const commonDir = await git(
-    ['rev-parse', '--path-format=absolute', '--git-common-dir'],
-    repository,
-    signal,
-    repository,
-  );
   const clone = await git(
     ['clone', '--quiet', uploadPack(`${repository}/.git`), '--shared', '--no-checkout', repository, dir],
     baseDir,
-    signal,
-    `${repository}/.git`,
+    { signal, trustedRepo: `${repository}/.git` },
   );
   if (clone.code !== 0)
     throw new CcboxError(`could not create the session worktree: ${clone.stderr.trim()}`, {
       code: 'WORKTREE_CLONE',
       exitCode: ExitCodes.sandboxFailed,
     });
-  const checkout = await git(['checkout', '--quiet', '-b', branch, head.stdout.trim()], dir, signal);
+  const checkout = await git(['checkout', '--quiet', '-b', branch, head.stdout.trim()], dir, { signal });
   if (checkout.code !== 0)
     throw new CcboxError(`could not check out ${branch}: ${checkout.stderr.trim()}`, {
       code: 'WORKTREE_CHECKOUT',
@@ -86,16 +77,33 @@ export async function createSessionClone(
     await chownTree(dir, owner.uid, owner.gid);
     chownSync(baseDir, owner.uid, owner.gid);
   }
-  return { dir, branch, objectsDir: path.join(commonDir.stdout.trim(), 'objects') };
+  return { dir, branch };
 }
 
-/** Brings the session branch into the repository, so the work shows up where the user expects it. */
-export async function fetchSessionBranch(repository: string, clone: SessionClone): Promise<boolean> {
+/**
+ * Brings the session branch into the repository, so the work shows up where the user expects it. Why it
+ * is safe to fetch from the clone: the agent never saw the clone's git dir (it worked in a session git
+ * dir whose commits landed in the clone first), and git runs as the repository's owner.
+ */
+export async function fetchSessionBranch(
+  repository: string,
+  clone: SessionClone,
+  owner: { uid: number; gid: number },
+): Promise<boolean> {
   const r = await git(
-    ['fetch', '--quiet', uploadPack(`${clone.dir}/.git`), clone.dir, `+${clone.branch}:${clone.branch}`],
+    [
+      '-c',
+      'transfer.fsckObjects=true',
+      '-c',
+      'gc.auto=0',
+      'fetch',
+      '--quiet',
+      '--no-write-fetch-head',
+      clone.dir,
+      `+${clone.branch}:${clone.branch}`,
+    ],
     repository,
-    undefined,
-    repository,
+    { as: owner },
   );
   return r.code === 0;
 }
