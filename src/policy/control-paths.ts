@@ -15,7 +15,11 @@ export interface ControlPath {
 }
 
 export const ALWAYS_PROTECTED: readonly ControlPath[] = [
-  { path: '.claude', kind: 'dir', why: 'Claude Code on the host loads its settings, hooks, commands and agents' },
+  {
+    path: '.claude',
+    kind: 'dir',
+    why: 'Claude Code on the host loads its settings, hooks, commands and agents',
+  },
   { path: '.mcp.json', kind: 'file', why: 'Claude Code on the host starts the MCP servers it names' },
   { path: '.github/workflows', kind: 'dir', why: 'GitHub Actions runs them with the repository secrets' },
   { path: '.gitlab-ci.yml', kind: 'file', why: 'GitLab CI runs it' },
@@ -23,7 +27,11 @@ export const ALWAYS_PROTECTED: readonly ControlPath[] = [
   { path: '.circleci', kind: 'dir', why: 'CircleCI runs its config' },
   { path: '.buildkite', kind: 'dir', why: 'Buildkite runs its pipeline and hooks' },
   { path: '.husky', kind: 'dir', why: 'husky sets core.hooksPath to it: git runs these hooks on the host' },
-  { path: '.githooks', kind: 'dir', why: 'the usual core.hooksPath folder: git runs these hooks on the host' },
+  {
+    path: '.githooks',
+    kind: 'dir',
+    why: 'the usual core.hooksPath folder: git runs these hooks on the host',
+  },
   {
     path: '.pre-commit-config.yaml',
     kind: 'file',

@@ -207,7 +207,9 @@ export const ExceptionEntry = z
       .string()
       .min(1)
       .optional()
-      .describe('A secret path git tracks that a session may start with anyway (paths.trackedSecrets: refuse).'),
+      .describe(
+        'A secret path git tracks that a session may start with anyway (paths.trackedSecrets: refuse).',
+      ),
     grant: z
       .enum(['ask', 'allow'])
       .optional()

@@ -14,7 +14,12 @@ export function createJsonReporter(opts: { stderr: Writable; stdout: Writable })
   return {
     onEvent(e) {
       recordEvent(rec, e);
-      if (e.type === 'warning' || e.type === 'step-failed' || e.type === 'leftover' || e.type === 'control-changed') {
+      if (
+        e.type === 'warning' ||
+        e.type === 'step-failed' ||
+        e.type === 'leftover' ||
+        e.type === 'control-changed'
+      ) {
         const line = eventLine(e);
         if (line) writeLines(opts.stderr, [line], false);
       }

@@ -71,12 +71,22 @@ export function git(args: readonly string[], cwd: string, opts: GitOptions = {})
       if (size > MAX_OUTPUT) child.kill('SIGKILL');
       else append(c.toString());
     };
-    child.stdout?.on('data', take((s) => (stdout += s)));
-    child.stderr?.on('data', take((s) => (stderr += s)));
+    child.stdout?.on(
+      'data',
+      take((s) => (stdout += s)),
+    );
+    child.stderr?.on(
+      'data',
+      take((s) => (stderr += s)),
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     child.on('error', reject);
     child.on('close', (code, sig) =>
-      resolve({ code: code ?? 128 + signalNumber(sig), stdout, stderr: size > MAX_OUTPUT ? 'output too large' : stderr }),
+      resolve({
+        code: code ?? 128 + signalNumber(sig),
+        stdout,
+        stderr: size > MAX_OUTPUT ? 'output too large' : stderr,
+      }),
     );
   });
 }

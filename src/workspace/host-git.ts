@@ -60,10 +60,18 @@ export function locateGitDir(root: string): Pick<HostGit, 'layout' | 'gitDir' | 
       );
     return { layout: 'dir', gitDir: dotGit, commonDir: dotGit };
   }
-  if (kind !== 'file') throw refuse(`refusing to start: ${dotGit} is not a directory or a gitfile`, 'run ccbox in a git repository');
+  if (kind !== 'file')
+    throw refuse(
+      `refusing to start: ${dotGit} is not a directory or a gitfile`,
+      'run ccbox in a git repository',
+    );
   const text = readSmall(dotGit);
   const m = text === undefined ? null : /^gitdir: (.+?)\r?\n?$/.exec(text);
-  if (!m?.[1]) throw refuse(`refusing to start: ${dotGit} is a file but not a gitfile`, 'restore .git (git worktree repair) or run ccbox in the main checkout');
+  if (!m?.[1])
+    throw refuse(
+      `refusing to start: ${dotGit} is a file but not a gitfile`,
+      'restore .git (git worktree repair) or run ccbox in the main checkout',
+    );
   let gitDir: string;
   let commonDir: string;
   try {
@@ -133,7 +141,8 @@ export async function readHostGit(root: string, signal?: AbortSignal): Promise<H
   const headText = readSmall(path.join(where.gitDir, 'HEAD'))?.trim() ?? '';
   const branch = /^ref: (refs\/heads\/\S+)$/.exec(headText)?.[1];
   const head = branch ? refs.find(([, r]) => r === branch)?.[0] : HEX.test(headText) ? headText : undefined;
-  const entries = parseConfigList(configRun.stdout);
+  // Not ccbox's own `-c` guards (scope "command"): the repository's and the user's settings.
+  const entries = parseConfigList(configRun.stdout).filter(([scope]) => scope !== 'command');
   const hooksPath = entries.filter(([, k]) => k === 'core.hookspath').at(-1)?.[2];
   return {
     ...where,

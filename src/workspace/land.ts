@@ -43,15 +43,24 @@ const short = (ref: string | undefined): string | null => (ref ? ref.replace(/^r
  * more code); hooks and fsmonitor are off in every ccbox git run already.
  */
 const PINS = [
-  '-c', 'transfer.fsckObjects=true',
-  '-c', 'fetch.fsckObjects=true',
-  '-c', 'protocol.allow=never',
-  '-c', 'protocol.file.allow=always',
-  '-c', 'gc.auto=0',
-  '-c', 'maintenance.auto=false',
-  '-c', 'fetch.recurseSubmodules=false',
-  '-c', 'submodule.recurse=false',
-  '-c', 'core.commitGraph=false',
+  '-c',
+  'transfer.fsckObjects=true',
+  '-c',
+  'fetch.fsckObjects=true',
+  '-c',
+  'protocol.allow=never',
+  '-c',
+  'protocol.file.allow=always',
+  '-c',
+  'gc.auto=0',
+  '-c',
+  'maintenance.auto=false',
+  '-c',
+  'fetch.recurseSubmodules=false',
+  '-c',
+  'submodule.recurse=false',
+  '-c',
+  'core.commitGraph=false',
 ];
 
 /**
@@ -74,16 +83,29 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
   };
   let view: ImportView | undefined;
   try {
-    if (!sanitizeObjects(input.sessionGitDir)) throw new Error('the session object store is not a plain directory');
+    if (!sanitizeObjects(input.sessionGitDir))
+      throw new Error('the session object store is not a plain directory');
     const format = host.localConfig.find(([k]) => k === 'extensions.objectformat')?.[1];
     view = makeImportView(input.sessionGitDir, input.workDir, host.objectDirs, format, input.owner);
     const inView: GitOptions = {
       as: input.owner,
-      env: { GIT_DIR: view.dir, GIT_NO_REPLACE_OBJECTS: '1', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+      env: {
+        GIT_DIR: view.dir,
+        GIT_NO_REPLACE_OBJECTS: '1',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+      },
     };
-    const refsRun = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads'], view.dir, inView);
+    const refsRun = await git(
+      ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads'],
+      view.dir,
+      inView,
+    );
     const agentRefs = new Map(
-      refsRun.stdout.split('\n').filter(Boolean).map((l) => [l.slice(l.indexOf(' ') + 1), l.slice(0, l.indexOf(' '))]),
+      refsRun.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(l.indexOf(' ') + 1), l.slice(0, l.indexOf(' '))]),
     );
     const tipOf = (): string | undefined => {
       if (host.branch) return agentRefs.get(host.branch);
@@ -97,41 +119,59 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
     const others = [...agentRefs].filter(([ref, sha]) => ref !== host.branch && hostRefs.get(ref) !== sha);
 
     const fetches: Array<{ name: string; sha: string }> = [];
-    if (tip !== undefined && tip !== host.head && (await isCommit(tip))) fetches.push({ name: 'tip', sha: tip });
-    for (const [i, [, sha]] of others.entries()) if (await isCommit(sha)) fetches.push({ name: `b${i}`, sha });
+    if (tip !== undefined && tip !== host.head && (await isCommit(tip)))
+      fetches.push({ name: 'tip', sha: tip });
+    for (const [i, [, sha]] of others.entries())
+      if (await isCommit(sha)) fetches.push({ name: `b${i}`, sha });
     if (fetches.length === 0) {
       rmSync(input.sessionGitDir, { recursive: true, force: true });
       return result;
     }
 
     for (const f of fetches) addViewRef(view, f.name, f.sha, input.owner);
-    const inRepo: GitOptions = { as: input.owner, env: { GIT_COMMITTER_NAME: 'ccbox', GIT_COMMITTER_EMAIL: 'ccbox@localhost' } };
+    const inRepo: GitOptions = {
+      as: input.owner,
+      env: { GIT_COMMITTER_NAME: 'ccbox', GIT_COMMITTER_EMAIL: 'ccbox@localhost' },
+    };
     const fetch = await git(
       [
         ...PINS,
-        'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-auto-gc',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-auto-gc',
         view.dir,
         ...fetches.map((f) => `+refs/ccbox/${f.name}:refs/ccbox/import/${session}/${f.name}`),
       ],
       input.root,
       inRepo,
     );
-    if (fetch.code !== 0) throw new Error(`git fetch from the session failed: ${fetch.stderr.trim().split('\n').pop() ?? ''}`);
+    if (fetch.code !== 0)
+      throw new Error(`git fetch from the session failed: ${fetch.stderr.trim().split('\n').pop() ?? ''}`);
 
     const updateRef = async (ref: string, sha: string, old: string): Promise<boolean> =>
-      (await git([...PINS, 'update-ref', '-m', `ccbox: session ${session}`, ref, sha, old], input.root, inRepo)).code === 0;
+      (
+        await git(
+          [...PINS, 'update-ref', '-m', `ccbox: session ${session}`, ref, sha, old],
+          input.root,
+          inRepo,
+        )
+      ).code === 0;
     const zero = '0'.repeat(host.head?.length ?? 40);
 
     if (fetches[0]?.name === 'tip' && tip !== undefined) {
       result.head = tip;
-      const count = await git(['rev-list', '--count', tip, ...(host.head ? [`^${host.head}`] : [])], input.root, inRepo);
+      const count = await git(
+        ['rev-list', '--count', tip, ...(host.head ? [`^${host.head}`] : [])],
+        input.root,
+        inRepo,
+      );
       result.commits = Number.parseInt(count.stdout.trim(), 10) || 0;
       const fastForward =
         host.head === undefined ||
         (await git(['merge-base', '--is-ancestor', host.head, tip], input.root, inRepo)).code === 0;
-      const staged =
-        host.head !== undefined &&
-        (await git(['diff-index', '--cached', '--quiet', host.head, '--'], input.root, inRepo)).code === 1;
+      const staged = await stagedLost(input.root, host.head, tip, inRepo);
       if (host.branch && fastForward && (await updateRef(host.branch, tip, host.head ?? zero))) {
         result.landedOn = short(host.branch);
         // The index follows only when the host's HEAD is still on that branch.
@@ -140,7 +180,8 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
           await git(['update-index', '-q', '--refresh'], input.root, inRepo);
           result.unstaged = staged;
         }
-      } else if (await updateRef(`refs/heads/ccbox/${session}`, tip, zero)) result.landedOn = `ccbox/${session}`;
+      } else if (await updateRef(`refs/heads/ccbox/${session}`, tip, zero))
+        result.landedOn = `ccbox/${session}`;
       else throw new Error(`could not create the branch ccbox/${session}`);
     }
     for (const [i, [ref]] of others.entries()) {
@@ -150,7 +191,9 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
       if (await updateRef(`refs/heads/${name}`, f.sha, zero)) result.otherBranches.push(name);
     }
     await Promise.all(
-      fetches.map((f) => git(['update-ref', '-d', `refs/ccbox/import/${session}/${f.name}`], input.root, inRepo)),
+      fetches.map((f) =>
+        git(['update-ref', '-d', `refs/ccbox/import/${session}/${f.name}`], input.root, inRepo),
+      ),
     );
     rmSync(input.sessionGitDir, { recursive: true, force: true });
     return result;
@@ -159,6 +202,23 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
   } finally {
     if (view) rmSync(view.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Would resetting the index to `tip` drop something the user had staged? Only if a path staged against
+ * the start has other content in `tip` (an agent commit that took the staged change loses nothing).
+ */
+async function stagedLost(
+  root: string,
+  start: string | undefined,
+  tip: string,
+  opts: GitOptions,
+): Promise<boolean> {
+  if (start === undefined) return false;
+  const names = await git(['diff-index', '--cached', '--name-only', '-z', start, '--'], root, opts);
+  const paths = names.stdout.split('\0').filter(Boolean);
+  if (paths.length === 0) return false;
+  return (await git(['diff-index', '--cached', '--quiet', tip, '--', ...paths], root, opts)).code !== 0;
 }
 
 function headRef(gitDir: string): string | undefined {

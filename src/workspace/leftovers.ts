@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../errors.js';
 import { kindOf, linkTargetInside } from './paths.js';
@@ -56,7 +66,11 @@ export function hashPath(abs: string, gitDir = false): string {
 }
 
 /** Hashes the control paths at the start (and, with the same function, at the end). */
-export function hashControl(root: string, paths: readonly string[], gits: WorktreeScan['gits']): Map<string, string> {
+export function hashControl(
+  root: string,
+  paths: readonly string[],
+  gits: WorktreeScan['gits'],
+): Map<string, string> {
   return new Map(paths.map((rel) => [rel, hashPath(path.join(root, rel), gits.get(rel) === 'dir')]));
 }
 
@@ -96,7 +110,11 @@ export function neutraliseLeftovers(
   try {
     end = scanWorktree(root);
   } catch (err) {
-    return { leftovers, controlChanges: [], warnings: [`could not check the worktree for leftovers: ${describeError(err)}`] };
+    return {
+      leftovers,
+      controlChanges: [],
+      warnings: [`could not check the worktree for leftovers: ${describeError(err)}`],
+    };
   }
   const act = (rel: string, fn: () => string, entry: Omit<Leftover, 'action'>): void => {
     try {
@@ -107,10 +125,15 @@ export function neutraliseLeftovers(
     }
   };
   for (const [rel, kind] of end.gits) {
-    if (start.gits.get(rel) === kind && (kind !== 'symlink' || start.links.get(rel) === end.links.get(rel))) continue;
+    if (start.gits.get(rel) === kind && (kind !== 'symlink' || start.links.get(rel) === end.links.get(rel)))
+      continue;
     const abs = path.join(root, rel);
     if (kind === 'symlink')
-      act(rel, () => (unlinkSync(abs), 'removed'), { path: rel, kind: 'symlink', target: end.links.get(rel) ?? '' });
+      act(rel, () => (unlinkSync(abs), 'removed'), {
+        path: rel,
+        kind: 'symlink',
+        target: end.links.get(rel) ?? '',
+      });
     else
       act(
         rel,
@@ -132,7 +155,11 @@ export function neutraliseLeftovers(
     const kind = kindOf(abs);
     if (kind === 'missing') continue;
     if (kind === 'symlink')
-      act(rel, () => (unlinkSync(abs), 'removed'), { path: rel, kind: 'symlink', target: end.links.get(rel) ?? '' });
+      act(rel, () => (unlinkSync(abs), 'removed'), {
+        path: rel,
+        kind: 'symlink',
+        target: end.links.get(rel) ?? '',
+      });
     else
       act(
         rel,
@@ -145,6 +172,8 @@ export function neutraliseLeftovers(
       );
   }
   const now = hashControl(root, [...start.controlHashes.keys()], start.gits);
-  const controlChanges = [...start.controlHashes].filter(([rel, h]) => now.get(rel) !== h).map(([rel]) => rel);
+  const controlChanges = [...start.controlHashes]
+    .filter(([rel, h]) => now.get(rel) !== h)
+    .map(([rel]) => rel);
   return { leftovers, controlChanges, warnings };
 }

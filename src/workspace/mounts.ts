@@ -68,7 +68,8 @@ function select(pattern: string, root: string, scan: WorktreeScan, warnings: str
     if (link === undefined) return [rel];
     if (link !== rel) return [];
     const target = resolveInside(root, rel);
-    if (target === undefined) warnings.push(`${rel} is a link out of the worktree: the pattern ${pattern} does not cover it`);
+    if (target === undefined)
+      warnings.push(`${rel} is a link out of the worktree: the pattern ${pattern} does not cover it`);
     return target === undefined ? [] : [target];
   });
 }
@@ -100,9 +101,17 @@ export function planWorktreeMounts(
 ): WorktreeMounts {
   const warnings: string[] = [];
   const masked = new Set<string>();
-  for (const pattern of plan.maskedPaths) for (const rel of select(pattern, root, scan, warnings)) masked.add(rel);
+  for (const pattern of plan.maskedPaths)
+    for (const rel of select(pattern, root, scan, warnings)) masked.add(rel);
   // A secret inside a masked directory is hidden already (and its mount point would not exist).
-  for (const rel of [...masked]) if (isUnder(rel, [...masked].filter((o) => o !== rel))) masked.delete(rel);
+  for (const rel of [...masked])
+    if (
+      isUnder(
+        rel,
+        [...masked].filter((o) => o !== rel),
+      )
+    )
+      masked.delete(rel);
 
   const control: ControlPath[] = [
     ...ALWAYS_PROTECTED,
@@ -118,7 +127,11 @@ export function planWorktreeMounts(
   for (const c of control) {
     // Why refuse rather than skip: a control path that is a link was put there to redirect a mount.
     const link = firstLink(root, c.path);
-    if (link !== undefined) throw linkRefusal(link, `on the way to ${c.path}, which ccbox protects`);
+    if (link !== undefined)
+      throw linkRefusal(
+        link,
+        link === c.path ? 'ccbox protects it' : `on the way to ${c.path}, which ccbox protects`,
+      );
     const kind = kindOf(path.join(root, c.path));
     if (kind !== 'missing') {
       readOnly.add(c.path);
@@ -140,7 +153,14 @@ export function planWorktreeMounts(
   }
   // A read-only path inside a masked directory is hidden anyway; nested read-only paths add nothing.
   for (const rel of [...readOnly]) if (isUnder(rel, masked)) readOnly.delete(rel);
-  for (const rel of [...readOnly]) if (isUnder(rel, [...readOnly].filter((o) => o !== rel))) readOnly.delete(rel);
+  for (const rel of [...readOnly])
+    if (
+      isUnder(
+        rel,
+        [...readOnly].filter((o) => o !== rel),
+      )
+    )
+      readOnly.delete(rel);
 
   const pinned = new Set<string>();
   for (const rel of readOnly) {
@@ -154,7 +174,8 @@ export function planWorktreeMounts(
   const mounts: BindMount[] = [];
   const bind = (rel: string, source: string, readOnlyMount: boolean): void => {
     // The last line of defence: a worktree source is inside the worktree with no link on the way.
-    if (source.startsWith(`${root}/`) && firstLink(root, rel) !== undefined) throw linkRefusal(rel, 'a mount source');
+    if (source.startsWith(`${root}/`) && firstLink(root, rel) !== undefined)
+      throw linkRefusal(rel, 'a mount source');
     mounts.push({ source, target: `${WORKSPACE}/${rel}`, readOnly: readOnlyMount });
   };
   for (const rel of pinned) bind(rel, path.join(root, rel), false);
@@ -163,9 +184,13 @@ export function planWorktreeMounts(
   for (const rel of masked)
     bind(rel, kindOf(path.join(root, rel)) === 'dir' ? sources.emptyDir : sources.emptyFile, true);
   if (mounts.length > MAX_MOUNTS)
-    warnings.push(`${mounts.length} protected or secret paths matched; consider directory patterns (dir/**) in the profile`);
+    warnings.push(
+      `${mounts.length} protected or secret paths matched; consider directory patterns (dir/**) in the profile`,
+    );
   // Parents before children, so a mask inside a read-only directory lands on top of it.
-  mounts.sort((a, b) => a.target.split('/').length - b.target.split('/').length || (a.target < b.target ? -1 : 1));
+  mounts.sort(
+    (a, b) => a.target.split('/').length - b.target.split('/').length || (a.target < b.target ? -1 : 1),
+  );
   return {
     mounts,
     readOnly: [...readOnly].sort(),

@@ -28,7 +28,11 @@ const kindOfDirent = (d: Dirent): 'dir' | 'file' | 'symlink' | 'other' =>
  * Walks the whole worktree once. Why it throws rather than returning what it saw: a mask or a leftover
  * check that silently covered only part of the tree would fail open.
  */
-export function scanWorktree(root: string, limit = MAX_SCAN_ENTRIES, globPatterns: readonly string[] = []): WorktreeScan {
+export function scanWorktree(
+  root: string,
+  limit = MAX_SCAN_ENTRIES,
+  globPatterns: readonly string[] = [],
+): WorktreeScan {
   const scan: WorktreeScan = { entries: [], gits: new Map(), links: new Map(), count: 0 };
   const stack: Array<{ rel: string; vendored: boolean }> = [{ rel: '', vendored: false }];
   while (stack.length > 0) {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lchownSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { HostGit } from './host-git.js';
 import { hasModules } from './host-git.js';
@@ -32,6 +32,8 @@ const CARRIED = [
   /^extensions\.objectformat$/,
   /^remote\.[^\n]+\.(url|fetch|pushurl)$/,
   /^branch\.[^\n]+\.(remote|merge)$/,
+  // Not `update`: a submodule update command (`!cmd`) is code.
+  /^submodule\.[^\n]+\.(url|active|branch)$/,
   /^user\.(name|email)$/,
 ];
 
@@ -67,7 +69,9 @@ export function sessionConfig(host: Pick<HostGit, 'localConfig' | 'hooksPathInsi
     ['core.bare', 'false'],
     ['core.logallrefupdates', 'true'],
     // The repository's hooks run inside the sandbox, as they would for a commit on the host.
-    ...(host.hooksPathInside ? [['core.hookspath', `${WORKSPACE}/${host.hooksPathInside}`] as [string, string]] : []),
+    ...(host.hooksPathInside
+      ? [['core.hookspath', `${WORKSPACE}/${host.hooksPathInside}`] as [string, string]]
+      : []),
   ];
   return renderConfig([...core, ...carried.filter(([k]) => k !== 'core.repositoryformatversion')]);
 }
@@ -117,14 +121,26 @@ export function createSessionGit(
     mounts.push({ source: objects, target: `${CONTAINER_OBJECTS}/${i}`, readOnly: true });
     // Their own alternates name host paths; the session's alternates list every directory already.
     if (existsSync(path.join(objects, 'info/alternates')))
-      mounts.push({ source: '/dev/null', target: `${CONTAINER_OBJECTS}/${i}/info/alternates`, readOnly: true });
+      mounts.push({
+        source: '/dev/null',
+        target: `${CONTAINER_OBJECTS}/${i}/info/alternates`,
+        readOnly: true,
+      });
   });
   if (hasModules(host.gitDir)) {
     // Submodule git dirs stay the host's, read-only: their config and hooks run on the host.
     mkdirSync(path.join(dir, 'modules'));
-    mounts.push({ source: path.join(host.gitDir, 'modules'), target: `${inContainerGit}/modules`, readOnly: true });
+    mounts.push({
+      source: path.join(host.gitDir, 'modules'),
+      target: `${inContainerGit}/modules`,
+      readOnly: true,
+    });
   }
-  if (mustChown(owner)) chownTree(dir, owner);
+  if (mustChown(owner)) {
+    chownTree(dir, owner);
+    // git refuses a repository whose gitfile belongs to someone else (safe.directory).
+    if (gitfile) lchownSync(gitfile, owner.uid, owner.gid);
+  }
   return { dir, gitfile, mounts };
 }
 

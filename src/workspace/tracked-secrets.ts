@@ -43,7 +43,8 @@ export async function checkTrackedSecrets(
   const excepted = found.filter((f) => allowed.has(f));
   const list = (xs: string[]): string =>
     `${xs.slice(0, SHOWN).join(', ')}${xs.length > SHOWN ? ` and ${xs.length - SHOWN} more` : ''}`;
-  const warnings = excepted.length > 0 ? [`git tracks the secret path ${list(excepted)}; allowed by an exception`] : [];
+  const warnings =
+    excepted.length > 0 ? [`git tracks the secret path ${list(excepted)}; allowed by an exception`] : [];
   if (blocking.length === 0) return warnings;
   const fix =
     'remove it from the history (git rm --cached, then git filter-repo --invert-paths --path <file>) and rotate the secret';

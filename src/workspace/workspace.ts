@@ -76,7 +76,9 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
     checkTrackedSecrets(root, req.plan, req.signal),
   ]);
   const scan = scanWorktree(root, undefined, [...req.plan.maskedPaths, ...req.plan.readOnlyPaths]);
-  const planned = planWorktreeMounts(root, req.plan, req.sources, scan, { hooksPathInside: host.hooksPathInside });
+  const planned = planWorktreeMounts(root, req.plan, req.sources, scan, {
+    hooksPathInside: host.hooksPathInside,
+  });
   const workDir = path.join(host.gitDir, 'ccbox', req.session);
   let sessionGit: SessionGit;
   try {
@@ -106,7 +108,19 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
     plan: planned,
     warnings: [...secretWarnings, ...planned.warnings],
     finish: (containersGone) =>
-      (finished ??= finish(root, host, start, sessionGit, req, owner, clone, repository, containersGone, cleanUpWorkDir, planned)),
+      (finished ??= finish(
+        root,
+        host,
+        start,
+        sessionGit,
+        req,
+        owner,
+        clone,
+        repository,
+        containersGone,
+        cleanUpWorkDir,
+        planned,
+      )),
     abandon: () => {
       removePlaceholders(planned.placeholders);
       cleanUpWorkDir();
@@ -143,13 +157,21 @@ async function finish(
     owner,
     workDir: path.dirname(sessionGit.dir),
   });
-  if (git.error) warnings.push(`the agent's commits were not landed (${git.error}); its git dir is kept at ${sessionGit.dir}`);
+  if (git.error)
+    warnings.push(
+      `the agent's commits were not landed (${git.error}); its git dir is kept at ${sessionGit.dir}`,
+    );
   else cleanUpWorkDir();
   if (clone && git.landedOn !== null && !(await fetchSessionBranch(repository, clone, owner)))
     warnings.push(`could not bring ${clone.branch} into ${repository}; it is in ${clone.dir}`);
   removePlaceholders(planned.placeholders);
   const left = neutraliseLeftovers(root, start, req.session, path.join(req.sessionDir, 'quarantine'));
-  return { git, leftovers: left.leftovers, controlChanges: left.controlChanges, warnings: [...warnings, ...left.warnings] };
+  return {
+    git,
+    leftovers: left.leftovers,
+    controlChanges: left.controlChanges,
+    warnings: [...warnings, ...left.warnings],
+  };
 }
 
 function notLanded(host: HostGit, kept: string): GitLanding {

