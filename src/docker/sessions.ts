@@ -8,6 +8,7 @@ import {
   LABEL_POLICY,
   LABEL_ROLE,
   LABEL_SESSION,
+  LABEL_WORKTREE,
   type GcOptions,
   type GcResult,
   type SessionSummary,
@@ -54,6 +55,7 @@ export async function listSessions(api: EngineApi): Promise<SessionSummary[]> {
     if (running) s.orphaned = false;
     s.policyVersion ??= c.Labels[LABEL_POLICY];
     s.owner ??= c.Labels[LABEL_OWNER];
+    s.worktree ??= c.Labels[LABEL_WORKTREE];
   }
   for (const n of networks) {
     const id = n.Labels?.[LABEL_SESSION];

@@ -14,6 +14,7 @@ export {
   LABEL_POLICY,
   LABEL_ROLE,
   LABEL_SESSION,
+  LABEL_WORKTREE,
   sessionLabels,
   type Labels,
   type SessionRole,
@@ -223,6 +224,8 @@ export interface SessionSummary {
   owner?: string | undefined;
   /** No container of the session is running: its ccbox process is gone. */
   orphaned: boolean;
+  /** The worktree its agent writes (LABEL_WORKTREE), when labelled. */
+  worktree?: string | undefined;
 }
 
 export interface GcOptions {

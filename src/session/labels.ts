@@ -7,6 +7,11 @@ export const LABEL_ROLE = 'dev.ccbox.role';
 export const LABEL_POLICY = 'dev.ccbox.policy';
 /** `host:pid` of the ccbox process that owns the session: `ccbox gc` removes sessions whose owner is gone. */
 export const LABEL_OWNER = 'dev.ccbox.owner';
+/**
+ * The worktree a session's agent writes (its real path). Why: two sessions must never share a working
+ * tree, because one agent could swap a checked folder for a link while the other is being mounted.
+ */
+export const LABEL_WORKTREE = 'dev.ccbox.worktree';
 /** Marks an image built by `ccbox image base`. */
 export const LABEL_BASE = 'dev.ccbox.base';
 /** What a ccbox-built image is (agent, agent-runtime, gate): `ccbox gc --images` finds them by it. */

@@ -56,5 +56,7 @@ export interface PreparedSession extends AsyncDisposable {
   image: string;
   network: NetworkRef;
   container: ContainerHandle;
+  /** Starts the agent container. Use this, not `container.start()`: the end of the session depends on it. */
+  start(): Promise<void>;
   dispose(): Promise<string[]>;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle } from './engine.js';
-import { LABEL_OWNER, sessionLabels } from './engine.js';
+import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels, type SessionSummary } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
@@ -47,6 +47,8 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
   const teardown = new Teardown((text) => emit({ type: 'warning', text, at: now() }));
   const step = stepRunner(emit, now);
   const dispose = (): Promise<string[]> => teardown.run();
+  // Set when the agent container is asked to start: from then on the session git dir may hold work.
+  let started = false;
 
   try {
     const plan = await step(
@@ -84,9 +86,11 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
         });
         // Why after the containers (Teardown runs them first): landing reads what the agent wrote, so
         // the agent must be gone; if its removal failed, finish keeps everything and says so.
-        teardown.add('session git dir', async () =>
-          reportWorkspace(await ws.finish(teardown.containersGone), emit, now),
-        );
+        teardown.add('session git dir', async () => {
+          // Never started: the agent wrote nothing, and a refused session must not touch another's tree.
+          if (!started) return ws.abandon();
+          reportWorkspace(await ws.finish(teardown.containersGone), emit, now);
+        });
         for (const w of ws.warnings) emit({ type: 'warning', text: w, at: now() });
         return ws;
       },
@@ -100,7 +104,9 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       'engine',
       async () => {
         const e = await deps.connect();
-        return { engine: e, info: await e.info() };
+        const [engineInfo, sessions] = await Promise.all([e.info(), e.listSessions()]);
+        refuseSharedWorktree(sessions, worktree.root);
+        return { engine: e, info: engineInfo };
       },
       (r) => `${r.info.kind} ${r.info.version}`,
     );
@@ -163,7 +169,12 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       });
       const c = await engine.createContainer({
         ...spec,
-        labels: { ...spec.labels, 'dev.ccbox.role': req.role, [LABEL_OWNER]: req.owner },
+        labels: {
+          ...spec.labels,
+          'dev.ccbox.role': req.role,
+          [LABEL_OWNER]: req.owner,
+          [LABEL_WORKTREE]: worktree.root,
+        },
       });
       teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
       return c;
@@ -249,6 +260,10 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       image: image.tag,
       network,
       container,
+      start: async () => {
+        started = true;
+        await container.start();
+      },
       gate: { container: gate.container, address: gate.address, auditDir: gate.auditDir, mode: gate.mode },
       dispose,
       [Symbol.asyncDispose]: async () => void (await dispose()),
@@ -280,3 +295,18 @@ function reportWorkspace(r: WorkspaceReport, emit: PreparedSessionEmit, now: () 
 }
 
 type PreparedSessionEmit = SessionDeps['onEvent'];
+
+/**
+ * Why refuse: another agent writing the same working tree could swap a folder ccbox just checked for a
+ * link before the engine binds it, and the bind would follow that link onto the host. A container left by
+ * a crashed ccbox counts too until `ccbox gc` removes it (it may still be running).
+ */
+function refuseSharedWorktree(sessions: readonly SessionSummary[], root: string): void {
+  const other = sessions.find((s) => s.worktree === root && s.containers.length > 0);
+  if (!other) return;
+  throw new CcboxError(`another ccbox session (${other.id}) is using ${root}`, {
+    code: 'WORKTREE_IN_USE',
+    exitCode: ExitCodes.invalidInput,
+    hint: `wait for it to end, start this one with --worktree, or run \`ccbox gc\` if a crashed ccbox left it (${other.orphaned ? 'nothing of it is running' : 'it is running'})`,
+  });
+}

@@ -1,16 +1,16 @@
-import { realpathSync, rmdirSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerPlan } from '../policy/plan.js';
 import { checkWorktree, findRepository, type Worktree } from './worktree.js';
 import { createSessionClone, fetchSessionBranch, type SessionClone } from './clone.js';
-import { readHostGit, type HostGit } from './host-git.js';
+import { locateGitDir, readHostGit, type HostGit } from './host-git.js';
 import { checkTrackedSecrets } from './tracked-secrets.js';
 import { scanWorktree } from './scan.js';
 import { planWorktreeMounts, removePlaceholders, type MaskSources, type WorktreeMounts } from './mounts.js';
 import { createSessionGit, type BindMount, type SessionGit } from './session-git.js';
 import { hashControl, neutraliseLeftovers, type Leftover, type StartSnapshot } from './leftovers.js';
 import { landSession, type GitLanding } from './land.js';
-import { mkdirOwned } from './owner.js';
+import { mkdirOwned, type Owner } from './owner.js';
 
 export type { BindMount } from './session-git.js';
 export type { GitLanding } from './land.js';
@@ -41,6 +41,22 @@ export interface WorkspaceReport {
   warnings: string[];
 }
 
+/** Everything the end of a session needs, kept beside the session git dir so `ccbox gc` can finish a crashed one. */
+interface WorkspaceState {
+  root: string;
+  repository: string;
+  session: string;
+  owner: Owner;
+  host: HostGit;
+  gits: Array<[string, 'dir' | 'file' | 'symlink' | 'other']>;
+  links: Array<[string, string]>;
+  missingControlFiles: string[];
+  controlHashes: Array<[string, string]>;
+  placeholders: string[];
+  clone: SessionClone | undefined;
+  workDir: string;
+}
+
 /** A workspace ready to mount; `finish` runs once the agent's container is gone. */
 export interface PreparedWorkspace {
   worktree: Worktree;
@@ -51,14 +67,16 @@ export interface PreparedWorkspace {
   warnings: string[];
   /** Lands the agent's commits and neutralises what it left. `containersGone` false: keep everything. */
   finish(containersGone: boolean): Promise<WorkspaceReport>;
-  /** Undo for a session that never started: stand-ins and the session git dir removed. */
+  /** For a session whose agent never started: stand-ins and the session git dir removed, nothing else. */
   abandon(): void;
 }
+
+const STATE_FILE = 'session.json';
 
 /**
  * The workspace boundary, from the repository on disk to the mounts the agent gets. Bad input (a link
  * where a control path should be, a tracked secret a tier refuses, a tree too large to check) fails here
- * with exit 2, before the engine is touched; what this creates is undone by `abandon`.
+ * with exit 2, before the engine is touched.
  */
 export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedWorkspace> {
   // Why realpath once: every later check is on link-free paths below this root.
@@ -81,26 +99,31 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
   });
   const workDir = path.join(host.gitDir, 'ccbox', req.session);
   let sessionGit: SessionGit;
+  const state: WorkspaceState = {
+    root,
+    repository,
+    session: req.session,
+    owner,
+    host,
+    gits: [...scan.gits],
+    links: [...scan.links],
+    missingControlFiles: planned.missingControlFiles,
+    controlHashes: [...hashControl(root, planned.controlPaths, scan.gits)],
+    placeholders: planned.placeholders,
+    clone,
+    workDir,
+  };
   try {
     mkdirOwned(workDir, owner);
     sessionGit = createSessionGit(host, path.join(workDir, 'git'), owner, path.join(workDir, 'gitfile'));
+    writeFileSync(path.join(workDir, STATE_FILE), JSON.stringify(state));
   } catch (err) {
     removePlaceholders(planned.placeholders);
-    rmSync(workDir, { recursive: true, force: true });
+    cleanUpWorkDir(workDir);
     throw err;
   }
-  const start: StartSnapshot = {
-    gits: scan.gits,
-    links: scan.links,
-    missingControlFiles: planned.missingControlFiles,
-    controlHashes: hashControl(root, planned.controlPaths, scan.gits),
-  };
   const worktree: Worktree = { root, repository, ...owner, ...(clone ? { branch: clone.branch } : {}) };
   let finished: Promise<WorkspaceReport> | undefined;
-  const cleanUpWorkDir = (): void => {
-    rmSync(workDir, { recursive: true, force: true });
-    tryRmdir(path.dirname(workDir));
-  };
   return {
     worktree,
     clone,
@@ -108,70 +131,91 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
     plan: planned,
     warnings: [...secretWarnings, ...planned.warnings],
     finish: (containersGone) =>
-      (finished ??= finish(
-        root,
-        host,
-        start,
-        sessionGit,
-        req,
-        owner,
-        clone,
-        repository,
-        containersGone,
-        cleanUpWorkDir,
-        planned,
-      )),
+      (finished ??= finishWorkspace(state, containersGone, path.join(req.sessionDir, 'quarantine'))),
     abandon: () => {
       removePlaceholders(planned.placeholders);
-      cleanUpWorkDir();
+      cleanUpWorkDir(workDir);
     },
   };
 }
 
-async function finish(
+/**
+ * Finishes a session whose ccbox died (called by `ccbox gc` once its containers are removed): lands its
+ * commits and neutralises what it left, as the session itself would have. Undefined when there is
+ * nothing of that session in the worktree's git dir.
+ */
+export async function recoverWorkspace(
   root: string,
-  host: HostGit,
-  start: StartSnapshot,
-  sessionGit: SessionGit,
-  req: WorkspaceRequest,
-  owner: { uid: number; gid: number },
-  clone: SessionClone | undefined,
-  repository: string,
+  session: string,
+  quarantineDir: string,
+): Promise<WorkspaceReport | undefined> {
+  let state: WorkspaceState;
+  try {
+    const { gitDir } = locateGitDir(root);
+    // ccbox's own file in the host git dir, which no agent ever sees.
+    state = JSON.parse(
+      readFileSync(path.join(gitDir, 'ccbox', session, STATE_FILE), 'utf8'),
+    ) as WorkspaceState;
+  } catch {
+    return undefined;
+  }
+  return finishWorkspace(state, true, quarantineDir);
+}
+
+async function finishWorkspace(
+  state: WorkspaceState,
   containersGone: boolean,
-  cleanUpWorkDir: () => void,
-  planned: WorktreeMounts,
+  quarantineDir: string,
 ): Promise<WorkspaceReport> {
+  const sessionGitDir = path.join(state.workDir, 'git');
   const warnings: string[] = [];
   if (!containersGone) {
     // Why nothing is touched: an agent that may still run could change what ccbox reads.
     warnings.push(
-      `the agent container could not be confirmed removed: its commits were not landed; the session git dir is kept at ${sessionGit.dir}`,
+      `the agent container could not be confirmed removed: its commits were not landed; \`ccbox gc\` lands them once it is gone (kept in ${sessionGitDir})`,
     );
-    return { git: notLanded(host, sessionGit.dir), leftovers: [], controlChanges: [], warnings };
+    return { git: notLanded(state.host, sessionGitDir), leftovers: [], controlChanges: [], warnings };
   }
   const git = await landSession({
-    root,
-    host,
-    sessionGitDir: sessionGit.dir,
-    session: req.session,
-    owner,
-    workDir: path.dirname(sessionGit.dir),
+    root: state.root,
+    host: state.host,
+    sessionGitDir,
+    session: state.session,
+    owner: state.owner,
+    workDir: state.workDir,
   });
   if (git.error)
     warnings.push(
-      `the agent's commits were not landed (${git.error}); its git dir is kept at ${sessionGit.dir}`,
+      `the agent's commits were not landed (${git.error}); its git dir is kept at ${sessionGitDir}`,
     );
-  else cleanUpWorkDir();
-  if (clone && git.landedOn !== null && !(await fetchSessionBranch(repository, clone, owner)))
-    warnings.push(`could not bring ${clone.branch} into ${repository}; it is in ${clone.dir}`);
-  removePlaceholders(planned.placeholders);
-  const left = neutraliseLeftovers(root, start, req.session, path.join(req.sessionDir, 'quarantine'));
+  else cleanUpWorkDir(state.workDir);
+  if (
+    state.clone &&
+    git.landedOn !== null &&
+    !(await fetchSessionBranch(state.repository, state.clone, state.owner))
+  )
+    warnings.push(
+      `could not bring ${state.clone.branch} into ${state.repository}; it is in ${state.clone.dir}`,
+    );
+  removePlaceholders(state.placeholders);
+  const start: StartSnapshot = {
+    gits: new Map(state.gits),
+    links: new Map(state.links),
+    missingControlFiles: state.missingControlFiles,
+    controlHashes: new Map(state.controlHashes),
+  };
+  const left = neutraliseLeftovers(state.root, start, state.session, quarantineDir);
   return {
     git,
     leftovers: left.leftovers,
     controlChanges: left.controlChanges,
     warnings: [...warnings, ...left.warnings],
   };
+}
+
+function cleanUpWorkDir(workDir: string): void {
+  rmSync(workDir, { recursive: true, force: true });
+  tryRmdir(path.dirname(workDir));
 }
 
 function notLanded(host: HostGit, kept: string): GitLanding {

@@ -72,7 +72,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         onEvent: () => undefined,
       },
     );
-    await session.container.start();
+    await session.start();
     modelImage = await ensureModelImage(engine);
   });
 

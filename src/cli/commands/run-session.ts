@@ -81,7 +81,7 @@ export async function runSession(
     life.signal.throwIfAborted();
     const container = session.container;
     const streams = await container.attach({ stdin: true, stdout: true, stderr: true });
-    await container.start();
+    await session.start();
     // Why: a signal to ccbox must end the session, not leave the container running.
     const onAbort = (): void => void container.kill('SIGKILL').catch(() => undefined);
     life.signal.addEventListener('abort', onAbort, { once: true });

@@ -7,6 +7,9 @@ import { connectFromSettings } from '../engine.js';
 import type { SessionSummary } from '../../session/engine.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { removeUnusedImages } from '../../session/image-gc.js';
+import { recoverSessions } from '../../session/recover.js';
+import { stateDirs } from '../../session/session.js';
+import { eventLine } from '../../ui/format.js';
 
 /** The owner label value for this process: which ccbox process a session belongs to. */
 export function ownerLabel(): string {
@@ -82,10 +85,26 @@ export function registerSessions(program: Command, ctx: CliContext, done: (code:
         targets.length > 0
           ? await engine.gc({ sessions: targets })
           : { sessions: [], containers: [], networks: [], failed: [] };
+      // Their agents are gone now: land what they committed, neutralise what they left.
+      const recovered = await recoverSessions(
+        sessions,
+        result,
+        stateDirs(settings.cacheDir, settings.stateDir).sessionsDir,
+      );
       // After the sessions: a left-behind container no longer holds on to its image.
       const images = opts.images ? await removeUnusedImages(engine) : undefined;
-      if (opts.json) printJson(ctx.stdout, images ? { ...result, images } : result);
+      if (opts.json)
+        printJson(ctx.stdout, {
+          ...result,
+          recovered: recovered.map((r) => ({ session: r.session, events: r.events })),
+          ...(images ? { images } : {}),
+        });
       else {
+        for (const r of recovered)
+          for (const e of r.events) {
+            const l = eventLine(e);
+            if (l) line(ctx.stderr, `session ${r.session}: ${l.text}`);
+          }
         line(
           ctx.stderr,
           `removed ${plural(result.containers.length, 'container')} and ${plural(result.networks.length, 'network')} of ${plural(result.sessions.length, 'session')}`,

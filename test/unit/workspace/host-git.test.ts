@@ -5,6 +5,8 @@ import { locateGitDir, objectChain, readHostGit } from '../../../src/workspace/h
 import { sessionConfig } from '../../../src/workspace/session-git.js';
 import { matchSecrets } from '../../../src/workspace/tracked-secrets.js';
 import { g, repo, tmp } from './fixtures.js';
+import { packageRoot } from '../../../src/paths.js';
+import { ALWAYS_PROTECTED } from '../../../src/policy/control-paths.js';
 
 const refusal = (fn: () => unknown): { exitCode?: number; message?: string; hint?: string } => {
   try {
@@ -126,5 +128,13 @@ describe('matchSecrets', () => {
       'config/x.pem',
     ]);
     expect(matchSecrets(files, [])).toEqual([]);
+  });
+});
+
+describe('the README', () => {
+  it('documents every path ccbox always protects', () => {
+    const readme = readFileSync(path.join(packageRoot(), 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## The workspace boundary'), readme.indexOf('## Profiles'));
+    for (const c of ALWAYS_PROTECTED) expect(table, c.path).toContain(`\`${c.path}`);
   });
 });
