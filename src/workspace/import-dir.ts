@@ -63,6 +63,20 @@ function smallFile(abs: string, max: number): string | undefined {
   }
 }
 
+/**
+ * Did the agent leave HEAD and every branch as ccbox wrote them? Why: the common case (no commit) then
+ * needs no git run at all on the way out. Anything unexpected (a link, an odd file) says no.
+ */
+export function refsUntouched(sessionGitDir: string, head: string, packed: string): boolean {
+  if (smallFile(path.join(sessionGitDir, 'HEAD'), 512) !== head) return false;
+  if (smallFile(path.join(sessionGitDir, 'packed-refs'), packed.length + 1) !== packed) return false;
+  const empty = (dir: string, depth: number): boolean =>
+    kindOf(dir) === 'dir' &&
+    depth < MAX_DEPTH &&
+    safeList(dir).every((n) => kindOf(path.join(dir, n)) === 'dir' && empty(path.join(dir, n), depth + 1));
+  return empty(path.join(sessionGitDir, 'refs/heads'), 0);
+}
+
 /** Copies refs/heads/** as plain small files only (no links, FIFOs or huge files), bounded. */
 function copyBranches(from: string, to: string): void {
   let count = 0;

@@ -3,7 +3,15 @@ import path from 'node:path';
 import { describeError } from '../errors.js';
 import { git, type GitOptions } from './git.js';
 import type { HostGit } from './host-git.js';
-import { addViewRef, isCommitId, makeImportView, sanitizeObjects, type ImportView } from './import-dir.js';
+import {
+  addViewRef,
+  isCommitId,
+  makeImportView,
+  refsUntouched,
+  sanitizeObjects,
+  type ImportView,
+} from './import-dir.js';
+import { headText, packedRefsText } from './session-git.js';
 
 /** What became of the agent's commits; the UI and the --json outcome show it. */
 export interface GitLanding {
@@ -83,6 +91,10 @@ export async function landSession(input: LandInput): Promise<GitLanding> {
   };
   let view: ImportView | undefined;
   try {
+    if (refsUntouched(input.sessionGitDir, headText(host), packedRefsText(host))) {
+      rmSync(input.sessionGitDir, { recursive: true, force: true });
+      return result;
+    }
     if (!sanitizeObjects(input.sessionGitDir))
       throw new Error('the session object store is not a plain directory');
     const format = host.localConfig.find(([k]) => k === 'extensions.objectformat')?.[1];

@@ -1,4 +1,5 @@
-import { mkdirSync, realpathSync, rmdirSync } from 'node:fs';
+import { lchownSync, mkdirSync, realpathSync, rmdirSync } from 'node:fs';
+import { mustChown, type Owner } from './owner.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ContainerPlan } from '../policy/plan.js';
@@ -34,6 +35,8 @@ export interface WorktreeMounts {
 /** Extra control paths of this repository: its core.hooksPath, and nested git entries. */
 export interface RepositoryControl {
   hooksPathInside: string | undefined;
+  /** Who the stand-ins ccbox creates belong to (the agent may write beside them, e.g. .github/x.yml). */
+  owner?: Owner | undefined;
 }
 
 const GLOB_CHARS = /[*?[\]{}]/;
@@ -137,7 +140,7 @@ export function planWorktreeMounts(
       readOnly.add(c.path);
       existingControl.push(c.path);
     } else if (c.kind === 'dir') {
-      placeholders.push(...makeDirs(root, c.path));
+      placeholders.push(...makeDirs(root, c.path, repo.owner));
       readOnly.add(c.path);
     } else missingControlFiles.push(c.path);
   }
@@ -203,13 +206,14 @@ export function planWorktreeMounts(
 }
 
 /** mkdir -p that returns every directory it created, deepest first. */
-function makeDirs(root: string, rel: string): string[] {
+function makeDirs(root: string, rel: string, owner: Owner | undefined): string[] {
   const created: string[] = [];
   let cur = root;
   for (const part of rel.split('/')) {
     cur = path.join(cur, part);
     if (kindOf(cur) === 'missing') {
       mkdirSync(cur);
+      if (owner && mustChown(owner)) lchownSync(cur, owner.uid, owner.gid);
       created.unshift(cur);
     }
   }

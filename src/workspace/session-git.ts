@@ -76,6 +76,14 @@ export function sessionConfig(host: Pick<HostGit, 'localConfig' | 'hooksPathInsi
   return renderConfig([...core, ...carried.filter(([k]) => k !== 'core.repositoryformatversion')]);
 }
 
+/** The session's HEAD as ccbox writes it. */
+export const headText = (host: Pick<HostGit, 'branch' | 'head'>): string =>
+  host.branch ? `ref: ${host.branch}\n` : `${host.head ?? ''}\n`;
+
+/** The session's packed-refs as ccbox writes it: every host ref. */
+export const packedRefsText = (host: Pick<HostGit, 'refs'>): string =>
+  host.refs.map(([sha, ref]) => `${sha} ${ref}\n`).join('');
+
 function copyIfFile(from: string, to: string): void {
   if (kindOf(from) === 'file') copyFileSync(from, to);
 }
@@ -95,9 +103,9 @@ export function createSessionGit(
   mkdirSync(path.join(dir, 'objects/info'), { recursive: true, mode: 0o755 });
   for (const d of ['objects/pack', 'refs/heads', 'refs/tags', 'info', 'hooks'])
     mkdirSync(path.join(dir, d), { recursive: true });
-  writeFileSync(path.join(dir, 'HEAD'), host.branch ? `ref: ${host.branch}\n` : `${host.head ?? ''}\n`);
+  writeFileSync(path.join(dir, 'HEAD'), headText(host));
   writeFileSync(path.join(dir, 'config'), sessionConfig(host));
-  writeFileSync(path.join(dir, 'packed-refs'), host.refs.map(([sha, ref]) => `${sha} ${ref}\n`).join(''));
+  writeFileSync(path.join(dir, 'packed-refs'), packedRefsText(host));
   copyIfFile(path.join(host.gitDir, 'index'), path.join(dir, 'index'));
   for (const name of safeList(host.gitDir).filter((n) => n.startsWith('sharedindex.')))
     copyIfFile(path.join(host.gitDir, name), path.join(dir, name));

@@ -96,6 +96,7 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
   const scan = scanWorktree(root, undefined, [...req.plan.maskedPaths, ...req.plan.readOnlyPaths]);
   const planned = planWorktreeMounts(root, req.plan, req.sources, scan, {
     hooksPathInside: host.hooksPathInside,
+    owner,
   });
   const workDir = path.join(host.gitDir, 'ccbox', req.session);
   let sessionGit: SessionGit;
