@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle } from './engine.js';
-import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels, type SessionSummary } from './engine.js';
+import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
-import { prepareWorkspace, type WorkspaceReport } from '../workspace/workspace.js';
+import { prepareWorkspace } from '../workspace/workspace.js';
+import { refuseSharedWorktree, reportWorkspace } from './session-workspace.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
 import { CA_IN_IMAGE, ensureAgentImage } from '../image/agent-image.js';
 import { gitIdentity, modelKey, PODMAN_ULIMITS, requireModelKey } from './session-env.js';
@@ -284,29 +285,4 @@ export function stateDirs(
     emptyDir: path.join(cacheDir, 'empty'),
     sessionsDir: path.join(stateDir, 'sessions'),
   };
-}
-
-/** The end of a session at the workspace boundary, as events the UI and the JSON outcome show. */
-function reportWorkspace(r: WorkspaceReport, emit: PreparedSessionEmit, now: () => number): void {
-  emit({ type: 'landed', git: r.git, at: now() });
-  for (const leftover of r.leftovers) emit({ type: 'leftover', leftover, at: now() });
-  for (const p of r.controlChanges) emit({ type: 'control-changed', path: p, at: now() });
-  for (const text of r.warnings) emit({ type: 'warning', text, at: now() });
-}
-
-type PreparedSessionEmit = SessionDeps['onEvent'];
-
-/**
- * Why refuse: another agent writing the same working tree could swap a folder ccbox just checked for a
- * link before the engine binds it, and the bind would follow that link onto the host. A container left by
- * a crashed ccbox counts too until `ccbox gc` removes it (it may still be running).
- */
-function refuseSharedWorktree(sessions: readonly SessionSummary[], root: string): void {
-  const other = sessions.find((s) => s.worktree === root && s.containers.length > 0);
-  if (!other) return;
-  throw new CcboxError(`another ccbox session (${other.id}) is using ${root}`, {
-    code: 'WORKTREE_IN_USE',
-    exitCode: ExitCodes.invalidInput,
-    hint: `wait for it to end, start this one with --worktree, or run \`ccbox gc\` if a crashed ccbox left it (${other.orphaned ? 'nothing of it is running' : 'it is running'})`,
-  });
 }
