@@ -72,6 +72,28 @@ export default tseslint.config(
     },
   },
   {
+    // The workspace boundary works on the host's files and git; it never speaks to the engine or the UI,
+    // and the session layer (which owns the engine) calls it, not the other way round.
+    files: ['src/workspace/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'],
+              message: 'Workspace code never talks to the engine or the terminal.',
+            },
+            {
+              group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'],
+              message: 'Imports flow one way: session → workspace.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
