@@ -31,6 +31,9 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
       'touch /etc/x 2>/dev/null && echo ROOT-WRITABLE',
       "curl -s -m 10 -o /dev/null -w 'gate=%{http_code}\\n' http://example.com/",
       "curl -s -m 5 --noproxy '*' http://example.com/ && echo DIRECT-OK",
+      // The session git dir and the pinned ancestors work on Podman too.
+      'git add made-on-podman.txt && git commit -qm on-podman && echo COMMITTED',
+      '(mv .github .github-old) 2>/dev/null && echo RENAMED',
       'echo done',
     ].join('; ');
     const r = await runCli(['shell', '--plain', '--profile', 'low-risk', '--', 'bash', '-c', script], {
@@ -46,7 +49,15 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
     expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
     expect(r.stdout).toContain('gate=403');
     expect(r.stdout).toContain('done');
-    expect(r.stdout).not.toMatch(/ROOT-WRITABLE|DIRECT-OK/);
+    expect(r.stdout).not.toMatch(/ROOT-WRITABLE|DIRECT-OK|RENAMED/);
+    expect(r.stdout).toContain('COMMITTED');
+    expect(r.stderr).toMatch(/git {2}1 commit landed on main/);
+    expect(
+      execFileSync('git', ['-c', 'safe.directory=*', 'log', '--format=%s', '-1'], {
+        cwd: repo,
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe('on-podman');
     const st = statSync(path.join(repo, 'made-on-podman.txt'));
     expect([st.uid, st.gid]).toEqual([1234, 1234]);
     const filter = `label=dev.ccbox.session=${session}`;
