@@ -79,7 +79,7 @@ export function checkLayerSafety(layer: ProfileFile, home: string): RawIssue[] {
     const why = name.startsWith('!') ? null : checkPassEnv(name);
     if (why)
       issues.push(
-        error(['credentials', 'passEnv', i], `${name} ${why}`, {
+        error(['credentials', 'passEnv', i], `this name ${why}`, {
           found: renderFound(name),
           allowed: 'non-secret names such as LANG, TZ, TERM',
         }),
@@ -152,7 +152,8 @@ export function checkLayerSafety(layer: ProfileFile, home: string): RawIssue[] {
       const pkg = (server.args ?? []).find((a) => !a.startsWith('-'));
       if (pkg && !/.@\d/.test(pkg))
         issues.push(
-          warning(['mcp', 'servers', name, 'args'], `package ${pkg} is not pinned to a version`, {
+          warning(['mcp', 'servers', name, 'args'], 'the package is not pinned to a version', {
+            found: renderFound(pkg),
             allowed: 'name@1.2.3',
           }),
         );
@@ -164,6 +165,15 @@ export function checkLayerSafety(layer: ProfileFile, home: string): RawIssue[] {
       issues.push(
         error(['exceptions', i], 'an exception relaxes exactly one thing: set either rule or egressHost', {
           allowed: 'rule: Bash(docker build *)  or  egressHost: registry.example.com',
+        }),
+      );
+    // Why: an exception is time-boxed, but `grant: allow` on a delegating rule is still `Bash(*)` for that time.
+    const why = exc.rule !== undefined && exc.grant === 'allow' ? checkAllowRule(exc.rule) : null;
+    if (why)
+      issues.push(
+        error(['exceptions', i, 'grant'], `grant: allow would make a rule that ${why}`, {
+          found: renderFound(exc.rule),
+          allowed: 'grant: ask for such a rule',
         }),
       );
     if (exc.egressHost !== undefined) {

@@ -113,12 +113,12 @@ describe('ccbox profiles validate', () => {
     [
       'secret env pass-through',
       'name: envleak\ncredentials:\n  passEnv: [GITHUB_TOKEN]\n',
-      /envleak\.yaml:3: credentials\.passEnv\[0\]: GITHUB_TOKEN looks like a secret/,
+      /envleak\.yaml:3: credentials\.passEnv\[0\]: this name looks like a secret.*found "GITHUB_TOKEN"/,
     ],
     [
       'secret-looking env',
       'name: envleak2\ncredentials:\n  passEnv: [MY_DB_PASSWORD]\n',
-      /envleak2\.yaml:3: credentials\.passEnv\[0\]: MY_DB_PASSWORD looks like a secret/,
+      /envleak2\.yaml:3: credentials\.passEnv\[0\]: this name looks like a secret.*found "MY_DB_PASSWORD"/,
     ],
     [
       'exception without owner',
