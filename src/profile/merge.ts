@@ -2,6 +2,7 @@ import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
 import { accumulate, loosen, mergeFamilies, ratchet, unionBy } from './merge-lists.js';
+import { mcpHost } from './safety-mcp.js';
 
 /**
  * `extends` merge rules (documented in profiles/README.md):
@@ -43,6 +44,20 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
   };
   check('allow', [...parentDeny, ...parentAsk], 'deny/ask');
   check('ask', parentDeny, 'deny');
+  const deniedHosts = (parent.egress?.deny ?? []).map((d) => d.toLowerCase());
+  const denied = (host: string): boolean =>
+    deniedHosts.some((d) => d === host || (d.startsWith('*.') && host.endsWith(d.slice(1))));
+  // Why: an approved MCP server's host joins the allowlist, so it meets the same parent denies.
+  for (const [name, server] of Object.entries(child.mcp?.servers ?? {})) {
+    const host = 'url' in server ? mcpHost(server.url) : null;
+    if (host !== null && denied(host))
+      issues.push(
+        error(['mcp', 'servers', name, 'url'], "the server's host is one the parent denies in egress.deny", {
+          found: renderFound(host),
+          allowed: 'a host the parent does not deny',
+        }),
+      );
+  }
   (child.egress?.allow ?? []).forEach((host, i) => {
     if ((parent.egress?.deny ?? []).includes(host)) {
       issues.push(

@@ -4,6 +4,7 @@ import { ProfileFileSchema, type ProfileFile } from './schema.js';
 import { kindOf, plausibleKey, renderFound, type ProfileIssue, formatPath } from './issues.js';
 import type { RawIssue } from './raw-issue.js';
 import { PROFILE_LIMITS } from './read-file.js';
+import { USERINFO_MESSAGE } from './schema-url.js';
 import { findLine, measure, pathAtOffset, yamlMessage } from './yaml-tree.js';
 
 /** A parsed profile file, kept with its YAML document so later issues can be given line numbers. */
@@ -186,6 +187,8 @@ function zodIssue(issue: ZodIssue): RawIssue[] {
         },
       ];
     default:
+      // Why no `found` for a URL with credentials: the password is the part that must not be printed.
+      if (issue.message === USERINFO_MESSAGE) return [{ severity: 'error', path, message: issue.message }];
       return [{ severity: 'error', path, message: issue.message, found: renderFound(issue.input) }];
   }
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 import type { MarketplaceSource, McpDenied, McpServer } from './schema-claude.js';
 import { LocksSection, McpSection, PermissionRule, PermissionsSection } from './schema-claude.js';
+import { PlainUrl } from './schema-url.js';
 
 export {
   LocksSection,
@@ -146,7 +147,9 @@ export const CredentialsSection = z
 
 export const TelemetrySection = z
   .strictObject({
-    otlpEndpoint: z.url().optional().describe('OTLP collector the session exports to.'),
+    otlpEndpoint: PlainUrl.optional().describe(
+      'OTLP collector the session exports to (no user:password@: collector credentials go through credentials:).',
+    ),
     protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).optional().describe('OTLP protocol.'),
     logToolDetails: z
       .boolean()

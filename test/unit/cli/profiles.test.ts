@@ -133,7 +133,7 @@ describe('ccbox profiles validate', () => {
     [
       'metadata range',
       'name: meta\negress:\n  allowCidrs: [169.254.0.0/16]\n',
-      /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata address 169\.254\.169\.254/,
+      /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata \(AWS, GCP.*\) address 169\.254\.169\.254; a metadata address opens only by its exact range \(169\.254\.169\.254\/32\)/,
     ],
     [
       'unpinned claude',

@@ -117,7 +117,7 @@ describe('allow rules that delegate', () => {
     );
     expect(r.stderr).toMatch(/deleg\.yaml:3: permissions\.allow\[1\]: allow rule npx followed by a wildcard/);
     expect(r.stderr).toMatch(
-      /exc\.yaml:\d+: exceptions\[0\]\.grant: grant: allow would make a rule that sudo/,
+      /exc\.yaml:\d+: exceptions\[0\]\.grant: grant: allow on a rule that delegates: sudo/,
     );
   });
 });
