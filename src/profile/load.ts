@@ -8,7 +8,15 @@ import { mergeLayer } from './merge.js';
 import { readChain } from './chain.js';
 import { anchorPaths, resolveProfileRef, type LoadOptions } from './refs.js';
 import { checkLayerSafety } from './safety.js';
-import { applyDefaults, checkExceptions, checkResolved, isExceptionActive } from './finalize.js';
+import {
+  applyDefaults,
+  checkExceptions,
+  checkLifetime,
+  checkResolved,
+  isExceptionActive,
+} from './finalize.js';
+import { checkLockNames, checkLocks, type LockOrigin } from './locked.js';
+import { checkNoEffect } from './no-effect.js';
 
 export type { LoadOptions } from './refs.js';
 export { display, listBuiltinProfiles, namedFiles, resolveProfileRef } from './refs.js';
@@ -29,11 +37,17 @@ export function validateProfile(ref: string, opts: LoadOptions): ValidationResul
   const all: ProfileIssue[] = [];
   let acc: ProfileFile | undefined;
   const exceptions: ResolvedException[] = [];
+  const locks: LockOrigin[] = [];
   for (const { layer, file } of ordered) {
     const anchored = anchorPaths(layer.data as ProfileFile, file, opts.home);
     all.push(...checkLayerSafety(anchored, opts.home).map(layer.locate));
+    all.push(...checkLockNames(anchored).map(layer.locate));
     const { merged, issues: mergeIssues } = mergeLayer(acc, anchored);
     all.push(...mergeIssues.map(layer.locate));
+    if (acc !== undefined) all.push(...checkLocks(acc, merged, locks).map(layer.locate));
+    all.push(...checkNoEffect(acc, anchored, merged).map(layer.locate));
+    for (const field of anchored.locked ?? [])
+      if (!locks.some((l) => l.field === field)) locks.push({ field, by: layer.file });
     for (const exc of anchored.exceptions ?? [])
       exceptions.push({ ...exc, file: layer.file, active: isExceptionActive(exc.expires, opts.today) });
     acc = merged;
@@ -43,7 +57,14 @@ export function validateProfile(ref: string, opts: LoadOptions): ValidationResul
     acc as ProfileFile,
     ordered.map((l) => l.named),
     exceptions,
+    locks,
   );
+  // Each exception is checked where it is written, against the lifetime the whole chain allows.
+  for (const { layer } of ordered)
+    (layer.data?.exceptions ?? []).forEach((exc, i) => {
+      const issue = checkLifetime(exc.expires, opts.today, profile.maxExceptionDays);
+      if (issue) all.push(layer.locate({ ...issue, path: ['exceptions', i, ...issue.path] }));
+    });
   all.push(...checkResolved(profile).map(leaf.locate));
   all.push(...checkExceptions(profile, opts.today).map(leaf.locate));
   const hasError = all.some((i) => i.severity === 'error');

@@ -70,6 +70,24 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
   });
 }
 
+/** The exception lifetime: a child may shorten it, never lengthen it. */
+function lowerOnly(
+  parent: number | undefined,
+  child: number | undefined,
+  issues: RawIssue[],
+): number | undefined {
+  if (parent !== undefined && child !== undefined && child > parent) {
+    issues.push(
+      error(['maxExceptionDays'], 'a child cannot lengthen the maximum exception lifetime', {
+        found: String(child),
+        allowed: `at most ${parent}`,
+      }),
+    );
+    return parent;
+  }
+  return child ?? parent;
+}
+
 /** Merges one child layer over the accumulated parent chain. */
 export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile): MergeResult {
   const issues: RawIssue[] = [];
@@ -197,6 +215,8 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     tls: { ...p.tls, ...c.tls },
     mounts: unionBy(p.mounts, c.mounts, (m) => m.target),
     exceptions: [...(p.exceptions ?? []), ...(c.exceptions ?? [])],
+    maxExceptionDays: lowerOnly(p.maxExceptionDays, c.maxExceptionDays, issues),
+    locked: accumulate(p.locked, c.locked, ['locked'], 'locked fields', issues),
   };
   return { merged, issues };
 }

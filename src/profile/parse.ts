@@ -5,6 +5,7 @@ import { kindOf, plausibleKey, renderFound, type ProfileIssue, formatPath } from
 import type { RawIssue } from './raw-issue.js';
 import { PROFILE_LIMITS } from './read-file.js';
 import { USERINFO_MESSAGE } from './schema-url.js';
+import { allowedKeys } from './schema-paths.js';
 import { findLine, measure, pathAtOffset, yamlMessage } from './yaml-tree.js';
 
 /** A parsed profile file, kept with its YAML document so later issues can be given line numbers. */
@@ -191,23 +192,4 @@ function zodIssue(issue: ZodIssue): RawIssue[] {
       if (issue.message === USERINFO_MESSAGE) return [{ severity: 'error', path, message: issue.message }];
       return [{ severity: 'error', path, message: issue.message, found: renderFound(issue.input) }];
   }
-}
-
-/** Lists the keys a strict object accepts, for "unknown key" messages. */
-function allowedKeys(path: readonly PropertyKey[]): string {
-  let schema: z.ZodType = ProfileFileSchema;
-  for (const key of path) {
-    const def = unwrap(schema);
-    const shape = (def as { shape?: Record<string, z.ZodType> }).shape;
-    if (shape && typeof key === 'string' && shape[key]) schema = shape[key];
-    else return 'see `ccbox profiles schema`';
-  }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape).join(', ') : 'see `ccbox profiles schema`';
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema as z.ZodType & { unwrap?: () => z.ZodType };
-  while (typeof s.unwrap === 'function') s = s.unwrap();
-  return s;
 }

@@ -73,17 +73,23 @@ export function showProfile(ctx: CliContext, ref: string, opts: { render?: strin
 }
 
 /** `ccbox profiles validate`; returns the exit code. */
-export function validateProfiles(ctx: CliContext, refs: string[], opts: { json?: boolean }): number {
+export function validateProfiles(
+  ctx: CliContext,
+  refs: string[],
+  opts: { json?: boolean; strict?: boolean },
+): number {
   const base = loadOptionsFrom(ctx);
   // Why: every file on the command line is one the user vouches for, so one may extend another.
   const opt = { ...base, namedFiles: namedFiles(refs, base) };
   const results = refs.map((ref) => {
     try {
       const r = validateProfile(ref, opt);
+      // Why --strict exists: in CI a rule that does nothing should fail the pull request that adds it.
+      const issues = opts.strict ? r.issues.map((i) => ({ ...i, severity: 'error' as const })) : r.issues;
       return {
         ref,
-        valid: r.profile !== undefined,
-        issues: r.issues,
+        valid: r.profile !== undefined && !issues.some((i) => i.severity === 'error'),
+        issues,
         policyVersion: r.profile ? compile(r.profile).policyVersion : null,
       };
     } catch (err) {
