@@ -10,25 +10,32 @@ import { familyRules, protectedRule, secretRules } from '../policy/compile/permi
  */
 
 /** `Tool(spec)` → [tool, spec]; a bare `Tool` has spec undefined (it matches every call). */
-function split(rule: string): [string, string | undefined] {
+type Split = readonly [tool: string, spec: string | undefined];
+function split(rule: string): Split {
   const open = rule.indexOf('(');
   if (open === -1 || !rule.endsWith(')')) return [rule, undefined];
   return [rule.slice(0, open), rule.slice(open + 1, -1).replace(/:\*$/, ' *')];
 }
 
 /**
- * Whether every call `rule` matches is also matched by `pattern`. Sound for Claude Code's `*` (any
+ * A test for "every call `rule` matches is also matched by `pattern`". Sound for Claude Code's `*` (any
  * text): the pattern must match the rule's text with the rule's own `*` read as literal characters.
+ * Compiled once per pattern: a tier has hundreds of deny and ask rules.
  */
-export function covers(pattern: string, rule: string): boolean {
+export function coverTest(pattern: string): (rule: Split) => boolean {
   const [pTool, pSpec] = split(pattern);
-  const [rTool, rSpec] = split(rule);
-  if (pTool !== rTool) return false;
-  if (pSpec === undefined || pSpec === '*') return true;
-  if (rSpec === undefined) return false;
-  const escaped = pSpec.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*');
-  return new RegExp(`^${escaped}$`).test(rSpec);
+  if (pSpec === undefined || pSpec === '*') return ([rTool]) => rTool === pTool;
+  const prefix = pSpec.slice(0, pSpec.indexOf('*') === -1 ? undefined : pSpec.indexOf('*'));
+  let re: RegExp | undefined; // built on first use: most patterns fail the tool or prefix test
+  return ([rTool, rSpec]) => {
+    if (rTool !== pTool || rSpec === undefined || !rSpec.startsWith(prefix)) return false;
+    re ??= new RegExp(`^${pSpec.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*')}$`);
+    return re.test(rSpec);
+  };
 }
+
+/** Whether `pattern` covers every call `rule` matches (see coverTest). */
+export const covers = (pattern: string, rule: string): boolean => coverTest(pattern)(split(rule));
 
 /** The deny and ask rules a merged profile compiles to (its own lists, secret and protected paths, families). */
 function restricting(p: ProfileFile): { deny: string[]; ask: string[] } {
@@ -63,10 +70,14 @@ export function checkNoEffect(
   // Re-declaring a parent's rule in a weaker list is already an error (merge.ts); no second line for it.
   const parentDeny = parent?.permissions?.deny ?? [];
   const parentAsk = parent?.permissions?.ask ?? [];
+  const rules = layer.permissions;
+  if (!rules?.allow?.length && !rules?.ask?.length) return issues;
   const check = (list: 'allow' | 'ask', beaters: string[], skip: string[], what: string) => {
-    (layer.permissions?.[list] ?? []).forEach((rule, i) => {
+    const tests = [...new Set(beaters)].map((b) => ({ rule: b, test: coverTest(b) }));
+    (rules?.[list] ?? []).forEach((rule, i) => {
       if (rule.startsWith('!') || skip.includes(rule)) return;
-      const by = beaters.find((b) => covers(b, rule));
+      const parts = split(rule);
+      const by = tests.find((b) => b.test(parts))?.rule;
       if (by === undefined) return;
       issues.push(
         warning(['permissions', list, i], `has no effect: ${what} rule ${JSON.stringify(by)} beats it`, {
