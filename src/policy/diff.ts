@@ -1,5 +1,7 @@
 import { canonicalJson } from './canonical.js';
 import type { SessionPlan } from './plan.js';
+import { parseCidr } from './egress/address.js';
+import { describeRange } from './egress/ranges.js';
 
 /** One difference between what two profiles compile to. */
 export interface PolicyChange {
@@ -31,6 +33,12 @@ interface SetField {
 }
 
 const render = (v: unknown): string => (typeof v === 'string' ? v : canonicalJson(v));
+
+/** `169.254.169.254/32 (cloud metadata (AWS, …))`: what an opened range is, from the gate's own table. */
+function nameRange(text: string): string {
+  const cidr = parseCidr(text);
+  return cidr === null ? text : `${cidr.text} (${describeRange(cidr).label})`;
+}
 
 const SET_FIELDS: SetField[] = [
   {
@@ -103,7 +111,12 @@ const SET_FIELDS: SetField[] = [
   { area: 'egress', field: 'allowHosts', direction: 'permissive', get: (p) => p.egress.allowHosts },
   { area: 'egress', field: 'denyHosts', direction: 'restrictive', get: (p) => p.egress.denyHosts },
   { area: 'egress', field: 'ports', direction: 'permissive', get: (p) => p.egress.ports },
-  { area: 'egress', field: 'allowCidrs', direction: 'permissive', get: (p) => p.egress.allowCidrs },
+  {
+    area: 'egress',
+    field: 'allowCidrs',
+    direction: 'permissive',
+    get: (p) => p.egress.allowCidrs.map(nameRange),
+  },
   {
     area: 'container',
     field: 'readOnlyPaths',

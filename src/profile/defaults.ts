@@ -30,4 +30,6 @@ export const PROFILE_DEFAULTS = {
   tls: {},
   mounts: [],
   exceptions: [],
+  maxExceptionDays: 90,
+  locked: [],
 } as const satisfies Omit<Required<ProfileFile>, 'name' | 'description' | 'extends'>;

@@ -8,6 +8,7 @@ export function applyDefaults(
   merged: ProfileFile,
   chain: string[],
   exceptions: ResolvedException[],
+  locked: ResolvedProfile['locked'] = [],
 ): ResolvedProfile {
   const d = PROFILE_DEFAULTS;
   return {
@@ -68,6 +69,8 @@ export function applyDefaults(
     tls: { extraCaCerts: merged.tls?.extraCaCerts },
     mounts: merged.mounts ?? [],
     exceptions,
+    maxExceptionDays: merged.maxExceptionDays ?? d.maxExceptionDays,
+    locked,
   };
 }
 
@@ -160,4 +163,19 @@ export function checkExceptions(profile: ResolvedProfile, today: string): RawIss
     }
   });
   return issues;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why a maximum lifetime: an exception that expires in a century is a permanent hole with a date on it.
+ * Days count from `today` (the day of validation) to the last day the exception applies.
+ */
+export function checkLifetime(expires: string, today: string, maxDays: number): RawIssue | null {
+  const days = Math.round((Date.parse(expires) - Date.parse(today)) / DAY_MS);
+  if (!(days > maxDays)) return null;
+  return error(['expires'], `runs ${days} days from today, longer than the maximum exception lifetime`, {
+    found: expires,
+    allowed: `a date at most ${maxDays} days out (maxExceptionDays)`,
+  });
 }

@@ -1,5 +1,5 @@
 import type { BashFamilyT } from './schema.js';
-import { error, type RawIssue } from './raw-issue.js';
+import { error, warning, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
 
 /** The list and switch merge operations `extends` is built from (rules in merge.ts). */
@@ -31,9 +31,18 @@ export function accumulate(
       );
       return;
     }
-    if (!out.includes(entry)) out.push(entry);
+    if (out.includes(entry)) issues.push(duplicate(path, i, entry));
+    else out.push(entry);
   });
   return out;
+}
+
+// Why a warning: a repeated entry does nothing, and in a review it reads as if it did something.
+function duplicate(path: Path, i: number, entry: string): RawIssue {
+  return warning([...path, i], 'has no effect: the same entry is already listed (here or in a parent)', {
+    found: renderFound(entry),
+    allowed: 'remove the repeated entry',
+  });
 }
 
 /** Loosening list: union, and `!entry` removes an inherited entry. */
@@ -59,7 +68,8 @@ export function loosen(
       } else out.splice(at, 1);
       return;
     }
-    if (!out.includes(entry)) out.push(entry);
+    if (out.includes(entry)) issues.push(duplicate(path, i, entry));
+    else out.push(entry);
   });
   return out;
 }

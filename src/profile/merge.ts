@@ -2,6 +2,7 @@ import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
 import { accumulate, loosen, mergeFamilies, ratchet, ratchetTrackedSecrets, unionBy } from './merge-lists.js';
+import { mcpHost } from './safety-mcp.js';
 
 /**
  * `extends` merge rules (documented in profiles/README.md):
@@ -43,6 +44,20 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
   };
   check('allow', [...parentDeny, ...parentAsk], 'deny/ask');
   check('ask', parentDeny, 'deny');
+  const deniedHosts = (parent.egress?.deny ?? []).map((d) => d.toLowerCase());
+  const denied = (host: string): boolean =>
+    deniedHosts.some((d) => d === host || (d.startsWith('*.') && host.endsWith(d.slice(1))));
+  // Why: an approved MCP server's host joins the allowlist, so it meets the same parent denies.
+  for (const [name, server] of Object.entries(child.mcp?.servers ?? {})) {
+    const host = 'url' in server ? mcpHost(server.url) : null;
+    if (host !== null && denied(host))
+      issues.push(
+        error(['mcp', 'servers', name, 'url'], "the server's host is one the parent denies in egress.deny", {
+          found: renderFound(host),
+          allowed: 'a host the parent does not deny',
+        }),
+      );
+  }
   (child.egress?.allow ?? []).forEach((host, i) => {
     if ((parent.egress?.deny ?? []).includes(host)) {
       issues.push(
@@ -53,6 +68,24 @@ function checkReclassified(parent: ProfileFile, child: ProfileFile, issues: RawI
       );
     }
   });
+}
+
+/** The exception lifetime: a child may shorten it, never lengthen it. */
+function lowerOnly(
+  parent: number | undefined,
+  child: number | undefined,
+  issues: RawIssue[],
+): number | undefined {
+  if (parent !== undefined && child !== undefined && child > parent) {
+    issues.push(
+      error(['maxExceptionDays'], 'a child cannot lengthen the maximum exception lifetime', {
+        found: String(child),
+        allowed: `at most ${parent}`,
+      }),
+    );
+    return parent;
+  }
+  return child ?? parent;
 }
 
 /** Merges one child layer over the accumulated parent chain. */
@@ -183,6 +216,8 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     tls: { ...p.tls, ...c.tls },
     mounts: unionBy(p.mounts, c.mounts, (m) => m.target),
     exceptions: [...(p.exceptions ?? []), ...(c.exceptions ?? [])],
+    maxExceptionDays: lowerOnly(p.maxExceptionDays, c.maxExceptionDays, issues),
+    locked: accumulate(p.locked, c.locked, ['locked'], 'locked fields', issues),
   };
   return { merged, issues };
 }

@@ -1,8 +1,12 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ProfileFileSchema, type ProfileFile } from './schema.js';
-import { renderFound, type ProfileIssue, formatPath } from './issues.js';
+import { kindOf, plausibleKey, renderFound, type ProfileIssue, formatPath } from './issues.js';
 import type { RawIssue } from './raw-issue.js';
+import { PROFILE_LIMITS } from './read-file.js';
+import { USERINFO_MESSAGE } from './schema-url.js';
+import { allowedKeys } from './schema-paths.js';
+import { findLine, measure, pathAtOffset, yamlMessage } from './yaml-tree.js';
 
 /** A parsed profile file, kept with its YAML document so later issues can be given line numbers. */
 export interface ParsedLayer {
@@ -15,48 +19,102 @@ export interface ParsedLayer {
    * Why: the safety checks still run on it, so one pass names every problem of the file.
    */
   partial?: ProfileFile;
+  /**
+   * Whether the file is recognisably a profile (a mapping of profile keys with a valid name). When it is
+   * not, no issue quotes a value from it: it may be a `.env` or a key file that a symlink or `extends:`
+   * pointed at, and CI logs are read by many.
+   */
+  shaped: boolean;
+}
+
+const MAX_YAML_ISSUES = 5;
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const PROFILE_KEYS = new Set(Object.keys(ProfileFileSchema.shape));
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A mapping whose every key is a profile key and whose name is valid: only then are values quoted. */
+function isProfileShaped(raw: Record<string, unknown>): boolean {
+  return (
+    typeof raw.name === 'string' && NAME.test(raw.name) && Object.keys(raw).every((k) => PROFILE_KEYS.has(k))
+  );
 }
 
 /** Parses and schema-checks one YAML profile. Never throws: every problem becomes an issue. */
 export function parseProfileText(text: string, file: string): ParsedLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true });
-  const lineOf = (path: readonly PropertyKey[]): number | undefined => findLine(doc, lineCounter, path);
+  let shaped = false;
+  let doc: Document | undefined;
   const locate = (issue: RawIssue): ProfileIssue => {
-    const line = lineOf(issue.path);
+    const line = doc ? findLine(doc, lineCounter, issue.path) : undefined;
     return {
       severity: issue.severity,
       file,
       ...(line !== undefined ? { line } : {}),
       path: formatPath(issue.path),
       message: issue.message,
-      ...(issue.found !== undefined ? { found: issue.found } : {}),
+      ...(issue.found !== undefined && shaped ? { found: issue.found } : {}),
       ...(issue.allowed !== undefined ? { allowed: issue.allowed } : {}),
     };
   };
-  if (doc.errors.length > 0) {
-    return {
-      file,
-      data: null,
-      locate,
-      issues: doc.errors.map((e) => ({
-        severity: 'error',
-        file,
-        line: e.linePos?.[0]?.line,
-        path: '',
-        message: `YAML: ${(e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '')}`,
-      })),
-    };
+  const failed = (issues: ProfileIssue[]): ParsedLayer => ({ file, data: null, issues, locate, shaped });
+  const at = (path: readonly PropertyKey[], message: string, line?: number): ProfileIssue => {
+    const located = locate({ severity: 'error', path, message });
+    return line !== undefined ? { ...located, line } : located;
+  };
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  } catch {
+    return failed([at([], 'YAML: the document cannot be parsed')]);
   }
-  const raw: unknown = doc.toJS();
+  const parsed = doc;
+  const problems = [...parsed.errors, ...parsed.warnings];
+  if (problems.length > 0) {
+    const issues = problems.slice(0, MAX_YAML_ISSUES).map((e) => {
+      const path = pathAtOffset(parsed, e.pos[0], PROFILE_LIMITS.maxDepth);
+      return at(path, `YAML: ${yamlMessage(e.code)}`, lineCounter.linePos(e.pos[0]).line);
+    });
+    const more = problems.length - MAX_YAML_ISSUES;
+    if (more > 0) issues.push(at([], `YAML: ${more} more problem${more === 1 ? '' : 's'} not listed`));
+    return failed(issues);
+  }
+  const { depth, aliases, deepest } = measure(parsed, PROFILE_LIMITS.maxDepth);
+  if (depth > PROFILE_LIMITS.maxDepth)
+    return failed([at(deepest ?? [], `YAML: nested deeper than ${PROFILE_LIMITS.maxDepth} levels`)]);
+  if (aliases > PROFILE_LIMITS.maxAliases)
+    return failed([
+      at([], `YAML: ${aliases} aliases (*name); a profile may use at most ${PROFILE_LIMITS.maxAliases}`),
+    ]);
+  let raw: unknown;
+  try {
+    raw = parsed.toJS({ maxAliasCount: PROFILE_LIMITS.maxAliases });
+  } catch (cause) {
+    // Why no message from the library: it names the alias, which is text of the file.
+    const bomb = cause instanceof Error && /excessive alias/i.test(cause.message);
+    return failed([
+      at(
+        [],
+        bomb
+          ? `YAML: aliases expand to more than ${PROFILE_LIMITS.maxAliases} copies (an alias bomb)`
+          : `YAML: ${yamlMessage('BAD_ALIAS')}`,
+      ),
+    ]);
+  }
+  if (!isRecord(raw)) {
+    return failed([
+      at(
+        [],
+        `not a ccbox profile: the top level is ${kindOf(raw)}, not a mapping of profile keys (name:, permissions:, egress:, ...)`,
+      ),
+    ]);
+  }
+  shaped = isProfileShaped(raw);
   const result = ProfileFileSchema.safeParse(raw, { reportInput: true });
-  if (result.success) return { file, data: result.data, issues: [], locate };
+  if (result.success) return { file, data: result.data, issues: [], locate, shaped };
   const partial = withoutRefused(raw, result.error.issues);
   return {
-    file,
-    data: null,
-    locate,
-    issues: result.error.issues.flatMap((i) => zodIssue(i).map(locate)),
+    ...failed(result.error.issues.flatMap((i) => zodIssue(i).map(locate))),
     ...(partial ? { partial } : {}),
   };
 }
@@ -96,7 +154,7 @@ function zodIssue(issue: ZodIssue): RawIssue[] {
         severity: 'error' as const,
         path: [...path, key],
         message: 'unknown key',
-        found: renderFound(key),
+        ...(plausibleKey(key) ? { found: renderFound(key) } : {}),
         allowed: allowedKeys(path),
       }));
     case 'invalid_type':
@@ -130,34 +188,8 @@ function zodIssue(issue: ZodIssue): RawIssue[] {
         },
       ];
     default:
+      // Why no `found` for a URL with credentials: the password is the part that must not be printed.
+      if (issue.message === USERINFO_MESSAGE) return [{ severity: 'error', path, message: issue.message }];
       return [{ severity: 'error', path, message: issue.message, found: renderFound(issue.input) }];
   }
-}
-
-/** Lists the keys a strict object accepts, for "unknown key" messages. */
-function allowedKeys(path: readonly PropertyKey[]): string {
-  let schema: z.ZodType = ProfileFileSchema;
-  for (const key of path) {
-    const def = unwrap(schema);
-    const shape = (def as { shape?: Record<string, z.ZodType> }).shape;
-    if (shape && typeof key === 'string' && shape[key]) schema = shape[key];
-    else return 'see `ccbox profiles schema`';
-  }
-  const shape = (unwrap(schema) as { shape?: Record<string, unknown> }).shape;
-  return shape ? Object.keys(shape).join(', ') : 'see `ccbox profiles schema`';
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema as z.ZodType & { unwrap?: () => z.ZodType };
-  while (typeof s.unwrap === 'function') s = s.unwrap();
-  return s;
-}
-
-function findLine(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node: unknown = doc.getIn(path.slice(0, n) as unknown[], true);
-    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-    if (n === 0) break;
-  }
-  return undefined;
 }

@@ -1,4 +1,6 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { parseCidr, parseIpAddress } from '../policy/egress/address.js';
+import { classifyAddress, metadataInside } from '../policy/egress/ranges.js';
 
 /** Breadth and shape checks for egress hosts and address ranges in a profile. */
 // Why: `*.co.uk` or `*.github.io` lets the agent reach any tenant's host, which is an exfiltration path
@@ -71,19 +73,28 @@ export function checkHostPattern(raw: string, strict: boolean): string | null {
   return null;
 }
 
-const METADATA = ['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192', 'fd00:ec2::254'];
-
-export function checkCidr(cidr: string): string | null {
-  const [addr, bitsText] = cidr.split('/');
-  const family = isIP(addr ?? '');
-  const bits = bitsText === undefined ? (family === 6 ? 128 : 32) : Number(bitsText);
-  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32))
-    return 'is not an address range like 10.20.0.0/16';
-  if ((family === 4 && bits < 8) || (family === 6 && bits < 32))
+/**
+ * Checks an allowCidrs range against the one table of special addresses (src/policy/egress/ranges.ts),
+ * the same one the gate decides with. Why a metadata address only by its exact range: the gate honours
+ * nothing broader for it, and a tier that opens a private range must not open instance credentials too.
+ */
+export function checkCidr(text: string): string | null {
+  const cidr = parseCidr(text);
+  if (cidr === null) return 'is not an address range like 10.20.0.0/16';
+  if ((cidr.family === 4 && cidr.prefix < 8) || (cidr.family === 6 && cidr.prefix < 32))
     return 'is too broad (at most a /8 for IPv4, a /32 for IPv6)';
-  const list = new BlockList();
-  list.addSubnet(addr ?? '', bits, family === 6 ? 'ipv6' : 'ipv4');
-  const meta = METADATA.find((m) => list.check(m, isIP(m) === 6 ? 'ipv6' : 'ipv4'));
-  if (meta) return `contains the cloud metadata address ${meta}`;
+  const full = cidr.family === 4 ? 32 : 128;
+  const inside = metadataInside(cidr);
+  const first = inside[0];
+  if (first !== undefined && cidr.prefix !== full) {
+    const exact = first.cidr.text;
+    return `contains the ${first.label} address ${exact.split('/')[0] ?? exact}; a metadata address opens only by its exact range (${exact})`;
+  }
   return null;
+}
+
+/** The table's name for an address literal, e.g. `cloud metadata (Azure WireServer)`; null for a name. */
+export function addressLabel(host: string): string | null {
+  const address = parseIpAddress(host);
+  return address === null ? null : classifyAddress(address).label;
 }

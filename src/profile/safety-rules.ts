@@ -1,3 +1,5 @@
+import { checkDelegation, globHit, ruleWords } from './safety-delegation.js';
+
 /** Checks that permission rules and passed-through environment names do not void the tier. */
 const BROAD_COMMANDS = new Set([
   'bash',
@@ -68,12 +70,19 @@ export function checkAllowRule(rule: string): string | null {
   }
   const bare = spec.replace(/:\*$/, ' *').trim();
   if (/^[*\s:]*$/.test(bare)) return `allows every ${tool} call`;
-  if (tool === 'Bash') {
-    const words = bare.split(/\s+/);
+  if (tool === 'Bash' || tool === 'PowerShell') {
+    const words = ruleWords(bare);
     const first = words[0] ?? '';
-    if (first === '*') return 'starts with a wildcard, so it matches any command';
-    if (words.length === 2 && words[1] === '*' && BROAD_COMMANDS.has(first)) {
-      return `allows every ${first} invocation (a broad wildcard over an interpreter, package manager or network tool)`;
+    if (first.startsWith('*')) return 'starts with a wildcard, so it matches any command';
+    const delegation = checkDelegation(bare);
+    if (delegation) return delegation;
+    const broad = first.includes('*')
+      ? globHit(first, BROAD_COMMANDS)
+      : BROAD_COMMANDS.has(first)
+        ? first
+        : undefined;
+    if (broad !== undefined && (first.includes('*') || (words.length === 2 && words[1] === '*'))) {
+      return `allows every ${broad} invocation (a broad wildcard over an interpreter, package manager or network tool)`;
     }
   }
   if ((tool === 'Read' || tool === 'Edit') && /^\/\/\*\*?$|^\/\/$/.test(spec))

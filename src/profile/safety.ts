@@ -1,9 +1,11 @@
 import type { ProfileFile } from './schema.js';
-import { error, warning, type RawIssue } from './raw-issue.js';
+import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
 import { reachesCredentialStore } from '../policy/credential-stores.js';
 import { checkCidr, checkHostPattern } from './safety-egress.js';
 import { checkAllowRule, checkPassEnv } from './safety-rules.js';
+import { checkMcpServers } from './safety-mcp.js';
+import { checkDelegation } from './safety-delegation.js';
 
 export { checkAllowRule, checkCidr, checkHostPattern, checkPassEnv };
 
@@ -79,7 +81,7 @@ export function checkLayerSafety(layer: ProfileFile, home: string): RawIssue[] {
     const why = name.startsWith('!') ? null : checkPassEnv(name);
     if (why)
       issues.push(
-        error(['credentials', 'passEnv', i], `${name} ${why}`, {
+        error(['credentials', 'passEnv', i], `this name ${why}`, {
           found: renderFound(name),
           allowed: 'non-secret names such as LANG, TZ, TERM',
         }),
@@ -123,47 +125,41 @@ export function checkLayerSafety(layer: ProfileFile, home: string): RawIssue[] {
         ),
       );
   }
-  for (const [name, server] of Object.entries(layer.mcp?.servers ?? {})) {
-    if ('url' in server && !server.url.startsWith('https://')) {
-      issues.push(
-        error(['mcp', 'servers', name, 'url'], 'remote MCP servers must use https', {
-          found: renderFound(server.url),
-          allowed: 'https:// URLs',
-        }),
-      );
-    }
-    if (
-      'command' in server &&
-      ['sh', 'bash', 'zsh', '/bin/sh', '/bin/bash'].includes(server.command) &&
-      (server.args ?? []).includes('-c')
-    ) {
+  issues.push(...checkMcpServers(layer));
+  (layer.exceptions ?? []).forEach((exc, i) => {
+    const kinds = [exc.rule, exc.egressHost, exc.path].filter((k) => k !== undefined).length;
+    if (kinds !== 1)
       issues.push(
         error(
-          ['mcp', 'servers', name, 'command'],
-          'an MCP server approved as a shell script string is not an exact command',
+          ['exceptions', i],
+          'an exception relaxes exactly one thing: set one of rule, egressHost or path',
           {
-            found: renderFound([server.command, ...(server.args ?? [])]),
-            allowed: 'the server executable and its exact arguments',
+            allowed:
+              'rule: Bash(docker build *)  or  egressHost: registry.example.com  or  path: config/test.env',
           },
         ),
       );
-    }
-    if ('command' in server && ['npx', 'uvx', 'bunx', 'pnpx'].includes(server.command)) {
-      const pkg = (server.args ?? []).find((a) => !a.startsWith('-'));
-      if (pkg && !/.@\d/.test(pkg))
-        issues.push(
-          warning(['mcp', 'servers', name, 'args'], `package ${pkg} is not pinned to a version`, {
-            allowed: 'name@1.2.3',
-          }),
-        );
-    }
-  }
-  (layer.exceptions ?? []).forEach((exc, i) => {
-    const kinds = (exc.rule !== undefined ? 1 : 0) + (exc.egressHost !== undefined ? 1 : 0);
-    if (kinds !== 1)
+    // A tracked-secret exception names one file, never a pattern: it is read as a literal path.
+    if (
+      exc.path !== undefined &&
+      (/[*?[\]{}]/.test(exc.path) || exc.path.startsWith('/') || exc.path.includes('..'))
+    )
       issues.push(
-        error(['exceptions', i], 'an exception relaxes exactly one thing: set either rule or egressHost', {
-          allowed: 'rule: Bash(docker build *)  or  egressHost: registry.example.com',
+        error(['exceptions', i, 'path'], 'names one tracked file, worktree-relative, with no glob', {
+          found: renderFound(exc.path),
+          allowed: 'a path such as config/test.env',
+        }),
+      );
+    // Why: an exception is time-boxed and owned, so it may relax a broad rule; but `grant: allow` on a
+    // rule that delegates (a shell, an inline-code flag, a wrapper) is `Bash(*)` for that time.
+    const spec =
+      exc.rule !== undefined && exc.grant === 'allow' ? /^Bash\(([\s\S]*)\)$/.exec(exc.rule)?.[1] : undefined;
+    const why = spec !== undefined ? checkDelegation(spec) : null;
+    if (why)
+      issues.push(
+        error(['exceptions', i, 'grant'], `grant: allow on a rule that delegates: ${why}`, {
+          found: renderFound(exc.rule),
+          allowed: 'grant: ask for such a rule',
         }),
       );
     if (exc.egressHost !== undefined) {

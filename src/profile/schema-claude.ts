@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExactUrl, UrlPattern } from './schema-url.js';
 
 /** Profile sections that compile into Claude Code's own managed settings: permissions, locks, MCP. */
 // Why a syntax check here: a malformed rule is dropped by Claude Code at load time, so a typo in a deny
@@ -48,7 +49,7 @@ export const MarketplaceSource = z
   .strictObject({
     source: z.enum(['github', 'url', 'git', 'npm']).describe('Kind of marketplace source.'),
     repo: z.string().optional().describe('owner/name for github sources.'),
-    url: z.string().optional().describe('URL for url and git sources.'),
+    url: UrlPattern.optional().describe('URL for url and git sources (no user:password@).'),
     package: z.string().optional().describe('Package name for npm sources.'),
     ref: z.string().optional().describe('Pinned ref.'),
   })
@@ -83,7 +84,7 @@ export const LocksSection = z
       .optional()
       .describe('Approved plugin marketplaces; an empty list locks plugins down entirely.'),
     allowedHttpHookUrls: z
-      .array(z.string().min(1))
+      .array(UrlPattern)
       .optional()
       .describe('URL patterns HTTP hooks may call; empty blocks every HTTP hook.'),
     httpHookAllowedEnvVars: z
@@ -97,17 +98,21 @@ export const McpServer = z
   .union([
     z
       .strictObject({
-        url: z
-          .url({ protocol: /^https?$/ })
-          .describe('Exact URL of an approved remote MCP server (no wildcards).'),
+        url: ExactUrl.describe(
+          'Exact URL of an approved remote MCP server: no `*` anywhere, no user:password@.',
+        ),
         transport: z.enum(['http', 'sse']).optional().describe('Remote transport; http by default.'),
       })
       .describe('A remote MCP server approved by exact URL.'),
     z
       .strictObject({
-        command: z.string().min(1).describe('Executable of an approved stdio MCP server.'),
+        command: z
+          .string()
+          .min(1)
+          .regex(/^[^*]*$/, { message: 'must be an exact command: `*` is not allowed' })
+          .describe('Executable of an approved stdio MCP server.'),
         args: z
-          .array(z.string())
+          .array(z.string().regex(/^[^*]*$/, { message: 'must be an exact argument: `*` is not allowed' }))
           .optional()
           .describe('Exact arguments; the allowlist matches command plus args exactly.'),
       })
@@ -118,7 +123,7 @@ export const McpServer = z
 export const McpDenied = z
   .union([
     z.strictObject({
-      url: z.string().min(1).describe('URL pattern (`*` wildcards) of denied remote servers.'),
+      url: UrlPattern.describe('URL pattern (`*` wildcards) of denied remote servers.'),
     }),
     z.strictObject({ command: z.array(z.string()).min(1).describe('Exact argv of a denied stdio server.') }),
   ])

@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 import type { MarketplaceSource, McpDenied, McpServer } from './schema-claude.js';
 import { LocksSection, McpSection, PermissionRule, PermissionsSection } from './schema-claude.js';
+import { PlainUrl } from './schema-url.js';
 
 export {
   LocksSection,
@@ -152,7 +153,9 @@ export const CredentialsSection = z
 
 export const TelemetrySection = z
   .strictObject({
-    otlpEndpoint: z.url().optional().describe('OTLP collector the session exports to.'),
+    otlpEndpoint: PlainUrl.optional().describe(
+      'OTLP collector the session exports to (no user:password@: collector credentials go through credentials:).',
+    ),
     protocol: z.enum(['grpc', 'http/protobuf', 'http/json']).optional().describe('OTLP protocol.'),
     logToolDetails: z
       .boolean()
@@ -253,6 +256,25 @@ export const ProfileFileSchema = z
     tls: TlsSection.optional(),
     mounts: z.array(ReadOnlyMount).optional().describe('Extra read-only mounts.'),
     exceptions: z.array(ExceptionEntry).optional().describe('Time-boxed relaxations with owners.'),
+    maxExceptionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe(
+        'Longest an exception may run, in days from the day it is validated (90 by default). A child can only lower it.',
+      ),
+    locked: z
+      .array(
+        z
+          .string()
+          .regex(/^!?[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*$/, { message: 'not a field path' }),
+      )
+      .optional()
+      .describe(
+        'Fields no profile extending this one may change, e.g. `telemetry.logToolDetails`, `egress.allow`. Accumulate.',
+      ),
   })
   .describe('A ccbox security profile.');
 

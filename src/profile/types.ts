@@ -69,4 +69,8 @@ export interface ResolvedProfile {
   tls: { extraCaCerts?: string | undefined };
   mounts: ReadOnlyMountT[];
   exceptions: ResolvedException[];
+  /** Longest an exception may run, in days. */
+  maxExceptionDays: number;
+  /** Fields a profile extending this one may not change, and the file that locked each. */
+  locked: Array<{ field: string; by: string }>;
 }

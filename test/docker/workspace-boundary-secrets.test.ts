@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRoot, makeRepo } from './cli.js';
 import { OWNER, ownerGitOk, ownerWrite } from './workspace-fixtures.js';
@@ -51,5 +54,19 @@ describe.skipIf(!isRoot)('workspace boundary: secrets git tracks', () => {
     expect(r.run.code, r.text).toBe(0);
     expect(r.text).toContain('STARTED');
     expect(r.run.stderr).toMatch(/(^|[^\w.])\.env([^\w.]|$)/m);
+  });
+
+  it('regulated starts with a tracked .env an exception with that path allows (and says so)', async () => {
+    const repo = repoTracking();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-exc-'));
+    const expires = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      `name: regulated-legacy\nextends: regulated\nexceptions:\n  - path: .env\n    owner: sec-team\n    reason: fixture secret, rotated\n    expires: ${expires}\n`,
+    );
+    const r = await shellSession(repo, 'echo "STA""RTED"', { profile: path.join(dir, 'p.yaml') });
+    expect(r.run.code, r.text).toBe(0);
+    expect(r.text).toContain('STARTED');
+    expect(r.run.stderr).toMatch(/\.env; allowed by an exception/);
   });
 });

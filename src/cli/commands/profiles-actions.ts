@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import type { CliContext } from '../context.js';
 import { loadOptionsFrom } from '../context.js';
 import { line, printJson } from '../output.js';
-import { listBuiltinProfiles, loadProfile, validateProfile } from '../../profile/load.js';
+import { listBuiltinProfiles, loadProfile, namedFiles, validateProfile } from '../../profile/load.js';
 import { formatIssue } from '../../profile/issues.js';
 import { profileJsonSchema } from '../../profile/json-schema.js';
 import { compile } from '../../policy/compile/compile.js';
@@ -73,15 +73,23 @@ export function showProfile(ctx: CliContext, ref: string, opts: { render?: strin
 }
 
 /** `ccbox profiles validate`; returns the exit code. */
-export function validateProfiles(ctx: CliContext, refs: string[], opts: { json?: boolean }): number {
-  const opt = loadOptionsFrom(ctx);
+export function validateProfiles(
+  ctx: CliContext,
+  refs: string[],
+  opts: { json?: boolean; strict?: boolean },
+): number {
+  const base = loadOptionsFrom(ctx);
+  // Why: every file on the command line is one the user vouches for, so one may extend another.
+  const opt = { ...base, namedFiles: namedFiles(refs, base) };
   const results = refs.map((ref) => {
     try {
       const r = validateProfile(ref, opt);
+      // Why --strict exists: in CI a rule that does nothing should fail the pull request that adds it.
+      const issues = opts.strict ? r.issues.map((i) => ({ ...i, severity: 'error' as const })) : r.issues;
       return {
         ref,
-        valid: r.profile !== undefined,
-        issues: r.issues,
+        valid: r.profile !== undefined && !issues.some((i) => i.severity === 'error'),
+        issues,
         policyVersion: r.profile ? compile(r.profile).policyVersion : null,
       };
     } catch (err) {
@@ -126,7 +134,8 @@ export function diffProfiles(
   newRef: string,
   opts: { json?: boolean },
 ): number {
-  const opt = loadOptionsFrom(ctx);
+  const base = loadOptionsFrom(ctx);
+  const opt = { ...base, namedFiles: namedFiles([oldRef, newRef], base) };
   const a = compile(loadProfile(oldRef, opt).profile);
   const b = compile(loadProfile(newRef, opt).profile);
   const diff = diffPlans(a, b);

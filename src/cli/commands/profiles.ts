@@ -30,7 +30,8 @@ export function registerProfiles(program: Command, ctx: CliContext, done: (code:
     .description('Validate profile files; one line per problem, exit 2 when any is invalid')
     .argument('<profiles...>', 'built-in names or profile files')
     .option('--json', 'print the results as JSON')
-    .action(async (refs: string[], opts: { json?: boolean }) =>
+    .option('--strict', 'treat warnings (rules with no effect, duplicates, expired exceptions) as errors')
+    .action(async (refs: string[], opts: { json?: boolean; strict?: boolean }) =>
       done((await actions()).validateProfiles(ctx, refs, opts)),
     );
   profiles

@@ -1,6 +1,7 @@
 import type { ResolvedProfile } from '../../profile/types.js';
 import type { ContainerPlan, ExceptionSummary, HookPolicy, ManagedSettings, SessionPlan } from '../plan.js';
 import type { EgressPolicy } from '../egress/types.js';
+import { parseCidr } from '../egress/address.js';
 import { contentHash, sortedSet } from '../canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
@@ -122,7 +123,8 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     allowHosts: sortedSet([...profile.egress.allow, ...mcp.remoteHosts, ...exceptions.hosts].map(normHost)),
     denyHosts: sortedSet(profile.egress.deny.map(normHost)),
     ports: sortedSet(profile.egress.ports),
-    allowCidrs: sortedSet(profile.egress.allowCidrs),
+    // Canonical text from the gate's own parser, so the gate enforces exactly what the plan shows.
+    allowCidrs: sortedSet(profile.egress.allowCidrs.map((c) => parseCidr(c)?.text ?? c)),
     ...GATE_DEFAULTS,
   };
 

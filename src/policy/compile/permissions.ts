@@ -15,6 +15,13 @@ export interface ActiveRuleException {
 
 const ruleFor = (tool: 'Read' | 'Edit', glob: string): string => `${tool}(./${glob.replace(/^\.\//, '')})`;
 
+/** The rules a secret glob compiles to (denied). Shared with the profile's no-effect check. */
+export const secretRules = (glob: string): string[] => [ruleFor('Read', glob), ruleFor('Edit', glob)];
+/** The rule a protected glob compiles to (asked). */
+export const protectedRule = (glob: string): string => ruleFor('Edit', glob);
+/** The rules a Bash family command compiles to. */
+export const familyRules = (command: string): string[] => [`Bash(${command})`, `Bash(${command} *)`];
+
 /**
  * Permission rules as Claude Code reads them. Beyond the profile's own rules:
  * - secret globs become Read and Edit denies (the container masks them too: two boundaries);
@@ -29,18 +36,12 @@ export function compilePermissions(
   const deny = new Set(profile.permissions.deny);
   const ask = new Set(profile.permissions.ask);
   const allow = new Set(profile.permissions.allow);
-  for (const glob of profile.paths.secrets) {
-    deny.add(ruleFor('Read', glob));
-    deny.add(ruleFor('Edit', glob));
-  }
-  for (const glob of profile.paths.protected) ask.add(ruleFor('Edit', glob));
+  for (const glob of profile.paths.secrets) for (const rule of secretRules(glob)) deny.add(rule);
+  for (const glob of profile.paths.protected) ask.add(protectedRule(glob));
   for (const family of profile.bash.families) {
     if (family.decision === 'allow') continue; // Why: allow families are hook hints; rules stay narrow.
     const target = family.decision === 'deny' ? deny : ask;
-    for (const command of family.commands) {
-      target.add(`Bash(${command})`);
-      target.add(`Bash(${command} *)`);
-    }
+    for (const command of family.commands) for (const rule of familyRules(command)) target.add(rule);
   }
   for (const exc of exceptions) {
     deny.delete(exc.rule);

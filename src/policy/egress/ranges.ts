@@ -31,22 +31,33 @@ interface Range {
   label: string;
 }
 
+// The one table of special addresses: the gate decides with it, the profile validator refuses ranges
+// with it and `profiles diff` names ranges with it (src/profile, src/policy/diff.ts).
 // Why a list of exact metadata addresses ahead of the ranges: they are the most valuable target of an
 // agent-driven SSRF (instance credentials), and allowCidrs may only unlock them by naming them exactly.
 // 168.63.129.16 (Azure WireServer) sits in public space, so no range rule would catch it.
 const METADATA: Range[] = [
-  { cidr: '169.254.169.254/32', category: 'metadata', label: 'cloud metadata (AWS, GCP, Azure, OpenStack)' },
-  { cidr: '169.254.170.2/32', category: 'metadata', label: 'cloud metadata (AWS ECS task)' },
+  {
+    cidr: '169.254.169.254/32',
+    category: 'metadata',
+    label: 'cloud metadata (AWS, GCP, Azure, Oracle, DigitalOcean, Hetzner, OpenStack, ...)',
+  },
+  { cidr: '169.254.170.2/32', category: 'metadata', label: 'cloud metadata (AWS ECS task credentials)' },
+  { cidr: '169.254.170.23/32', category: 'metadata', label: 'cloud metadata (AWS EKS Pod Identity)' },
   { cidr: '169.254.169.253/32', category: 'metadata', label: 'cloud metadata (AWS DNS)' },
   { cidr: '169.254.169.123/32', category: 'metadata', label: 'cloud metadata (AWS time sync)' },
   { cidr: '169.254.0.23/32', category: 'metadata', label: 'cloud metadata (Tencent Cloud)' },
+  { cidr: '169.254.42.42/32', category: 'metadata', label: 'cloud metadata (Scaleway)' },
   { cidr: '100.100.100.200/32', category: 'metadata', label: 'cloud metadata (Alibaba Cloud)' },
-  { cidr: '192.0.0.192/32', category: 'metadata', label: 'cloud metadata (Oracle Cloud)' },
+  { cidr: '192.0.0.192/32', category: 'metadata', label: 'cloud metadata (Oracle Cloud, legacy)' },
   { cidr: '168.63.129.16/32', category: 'metadata', label: 'cloud metadata (Azure WireServer)' },
   { cidr: 'fd00:ec2::254/128', category: 'metadata', label: 'cloud metadata (AWS IMDS IPv6)' },
   { cidr: 'fd00:ec2::253/128', category: 'metadata', label: 'cloud metadata (AWS DNS IPv6)' },
   { cidr: 'fd00:ec2::123/128', category: 'metadata', label: 'cloud metadata (AWS time sync IPv6)' },
+  { cidr: 'fd00:ec2::23/128', category: 'metadata', label: 'cloud metadata (AWS EKS Pod Identity IPv6)' },
   { cidr: 'fd20:ce::254/128', category: 'metadata', label: 'cloud metadata (GCP IPv6)' },
+  { cidr: 'fd00:c1::a9fe:a9fe/128', category: 'metadata', label: 'cloud metadata (Oracle Cloud IPv6)' },
+  { cidr: 'fd00:42::42/128', category: 'metadata', label: 'cloud metadata (Scaleway IPv6)' },
 ];
 
 // IANA special-purpose registries (RFC 6890 and successors); most specific entries first.
@@ -148,4 +159,32 @@ function embedded(bytes: Uint8Array): IpAddress {
   const parsed = parseIpv4(ipv4Text(bytes));
   if (parsed === null) throw new Error('unreachable: four bytes always form an IPv4 address');
   return parsed;
+}
+
+/** A metadata address of the table: its exact range and what it is. */
+export interface MetadataAddress {
+  cidr: Cidr;
+  label: string;
+}
+
+/** The metadata addresses inside `range` (all of them for 0.0.0.0/0), for the profile validator. */
+export function metadataInside(range: Cidr): MetadataAddress[] {
+  return METADATA_RANGES.filter(
+    (m) =>
+      m.parsed.family === range.family &&
+      cidrContains(range, { family: m.parsed.family, bytes: m.parsed.bytes, text: '' }),
+  ).map((m) => ({ cidr: m.parsed, label: m.label }));
+}
+
+/**
+ * What a range is, named from the table: an exact metadata address by its cloud, any other range by
+ * the class of its network address. Why: `profiles diff` shows `169.254.169.254/32 (cloud metadata …)`
+ * so a reviewer sees what an added range opens.
+ */
+export function describeRange(range: Cidr): AddressClass {
+  const metadata = metadataInside(range);
+  const full = range.family === 4 ? 32 : 128;
+  if (metadata.length > 0 && range.prefix === full)
+    return { category: 'metadata', label: metadata[0]?.label ?? '' };
+  return classifyAddress({ family: range.family, bytes: range.bytes, text: range.text.split('/')[0] ?? '' });
 }

@@ -113,12 +113,12 @@ describe('ccbox profiles validate', () => {
     [
       'secret env pass-through',
       'name: envleak\ncredentials:\n  passEnv: [GITHUB_TOKEN]\n',
-      /envleak\.yaml:3: credentials\.passEnv\[0\]: GITHUB_TOKEN looks like a secret/,
+      /envleak\.yaml:3: credentials\.passEnv\[0\]: this name looks like a secret.*found "GITHUB_TOKEN"/,
     ],
     [
       'secret-looking env',
       'name: envleak2\ncredentials:\n  passEnv: [MY_DB_PASSWORD]\n',
-      /envleak2\.yaml:3: credentials\.passEnv\[0\]: MY_DB_PASSWORD looks like a secret/,
+      /envleak2\.yaml:3: credentials\.passEnv\[0\]: this name looks like a secret.*found "MY_DB_PASSWORD"/,
     ],
     [
       'exception without owner',
@@ -133,7 +133,7 @@ describe('ccbox profiles validate', () => {
     [
       'metadata range',
       'name: meta\negress:\n  allowCidrs: [169.254.0.0/16]\n',
-      /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata address 169\.254\.169\.254/,
+      /meta\.yaml:3: egress\.allowCidrs\[0\]: range contains the cloud metadata \(AWS, GCP.*\) address 169\.254\.169\.254; a metadata address opens only by its exact range \(169\.254\.169\.254\/32\)/,
     ],
     [
       'unpinned claude',
