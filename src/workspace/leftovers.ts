@@ -124,16 +124,14 @@ export function neutraliseLeftovers(
       warnings.push(`could not neutralise ${rel}: ${describeError(err)}`);
     }
   };
+  // A link is removed, not moved: what it pointed at is all it held, and the report keeps that.
+  const dropLink = (rel: string, target: string): void =>
+    act(rel, () => (unlinkSync(path.join(root, rel)), 'removed'), { path: rel, kind: 'symlink', target });
   for (const [rel, kind] of end.gits) {
     if (start.gits.get(rel) === kind && (kind !== 'symlink' || start.links.get(rel) === end.links.get(rel)))
       continue;
     const abs = path.join(root, rel);
-    if (kind === 'symlink')
-      act(rel, () => (unlinkSync(abs), 'removed'), {
-        path: rel,
-        kind: 'symlink',
-        target: end.links.get(rel) ?? '',
-      });
+    if (kind === 'symlink') dropLink(rel, end.links.get(rel) ?? '');
     else
       act(
         rel,
@@ -148,18 +146,13 @@ export function neutraliseLeftovers(
   for (const [rel, target] of end.links) {
     if (path.basename(rel) === '.git' || start.links.get(rel) === target) continue;
     if (linkTargetInside(rel, target) !== undefined) continue;
-    act(rel, () => (unlinkSync(path.join(root, rel)), 'removed'), { path: rel, kind: 'symlink', target });
+    dropLink(rel, target);
   }
   for (const rel of start.missingControlFiles) {
     const abs = path.join(root, rel);
     const kind = kindOf(abs);
     if (kind === 'missing') continue;
-    if (kind === 'symlink')
-      act(rel, () => (unlinkSync(abs), 'removed'), {
-        path: rel,
-        kind: 'symlink',
-        target: end.links.get(rel) ?? '',
-      });
+    if (kind === 'symlink') dropLink(rel, end.links.get(rel) ?? '');
     else
       act(
         rel,

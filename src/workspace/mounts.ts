@@ -107,14 +107,7 @@ export function planWorktreeMounts(
   for (const pattern of plan.maskedPaths)
     for (const rel of select(pattern, root, scan, warnings)) masked.add(rel);
   // A secret inside a masked directory is hidden already (and its mount point would not exist).
-  for (const rel of [...masked])
-    if (
-      isUnder(
-        rel,
-        [...masked].filter((o) => o !== rel),
-      )
-    )
-      masked.delete(rel);
+  dropNested(masked);
 
   const control: ControlPath[] = [
     ...ALWAYS_PROTECTED,
@@ -156,14 +149,7 @@ export function planWorktreeMounts(
   }
   // A read-only path inside a masked directory is hidden anyway; nested read-only paths add nothing.
   for (const rel of [...readOnly]) if (isUnder(rel, masked)) readOnly.delete(rel);
-  for (const rel of [...readOnly])
-    if (
-      isUnder(
-        rel,
-        [...readOnly].filter((o) => o !== rel),
-      )
-    )
-      readOnly.delete(rel);
+  dropNested(readOnly);
 
   const pinned = new Set<string>();
   for (const rel of readOnly) {
@@ -203,6 +189,18 @@ export function planWorktreeMounts(
     controlPaths: existingControl.sort(),
     warnings,
   };
+}
+
+/** Removes the paths that lie inside another path of the same set (the outer mount covers them). */
+function dropNested(paths: Set<string>): void {
+  for (const rel of [...paths])
+    if (
+      isUnder(
+        rel,
+        [...paths].filter((o) => o !== rel),
+      )
+    )
+      paths.delete(rel);
 }
 
 /** mkdir -p that returns every directory it created, deepest first. */
