@@ -42,6 +42,17 @@ export function sanitizeObjects(sessionGitDir: string): boolean {
     rmSync(path.join(objects, 'info', name), { recursive: true, force: true });
   for (const name of safeList(path.join(objects, 'pack')))
     if (name.startsWith('multi-pack-index')) rmSync(path.join(objects, 'pack', name), { force: true });
+  // Loose objects and packs are plain files in plain folders; a link or a FIFO among them would make
+  // host git read (or block on) something outside the store.
+  const prune = (dir: string, depth: number): void => {
+    for (const name of safeList(dir)) {
+      const p = path.join(dir, name);
+      const k = kindOf(p);
+      if (k === 'dir' && depth < 2) prune(p, depth + 1);
+      else if (k !== 'file') rmSync(p, { recursive: true, force: true });
+    }
+  };
+  prune(objects, 0);
   return true;
 }
 

@@ -131,6 +131,8 @@ describe('landSession', () => {
       `${elsewhere}\n${s.host.objectDirs.join('\n')}\n`,
     );
     execFileSync('mkfifo', [path.join(s.sg.dir, 'refs/heads/fifo')]);
+    execFileSync('mkfifo', [path.join(s.sg.dir, 'objects/pack/pack-0.pack')]);
+    symlinkSync('/etc/passwd', path.join(s.sg.dir, 'objects/pack/pack-1.pack'));
     symlinkSync('/etc/passwd', path.join(s.sg.dir, 'refs/heads/link'));
     const r = await s.land();
     expect(r).toMatchObject({ landedOn: 'main', commits: 1, kept: null });
