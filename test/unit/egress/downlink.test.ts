@@ -29,7 +29,13 @@ async function serve(onSocket: (s: Socket) => void): Promise<number> {
 
 async function gateFor(port: number, sink = memorySink()): Promise<GateHandle> {
   const gate = await startGate({
-    policy: testPolicy({ allowHosts: ['site.test'], ports: [port], allowCidrs: ['127.0.0.1/32'] }),
+    // These tests are about carrying bytes: the port is a raw tunnel port (no first-bytes check).
+    policy: testPolicy({
+      allowHosts: ['site.test'],
+      ports: [port],
+      rawTunnelPorts: [port],
+      allowCidrs: ['127.0.0.1/32'],
+    }),
     session: 'downlink',
     sink,
     host: '127.0.0.1',
