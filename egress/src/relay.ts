@@ -149,7 +149,8 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
     const model = modelOf(req, body);
     const done = event(req, started, route.path, model);
     const rule = `allow:${route.route.method} ${route.route.path}`;
-    const headers = relayHeaders(req.rawHeaders, CREDENTIALS);
+    // The model endpoint's own Host (with raw headers Node adds none), then the agent's headers.
+    const headers = ['Host', upstream.host, ...relayHeaders(req.rawHeaders, CREDENTIALS)];
     if (body.length > 0 || method === 'POST') headers.push('Content-Length', String(body.length));
     if (options.apiKey !== undefined) headers.push('x-api-key', options.apiKey);
     let bytesDown = 0;
