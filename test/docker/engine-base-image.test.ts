@@ -113,7 +113,7 @@ describe.runIf(canDebootstrap)('buildBaseImage with debootstrap', () => {
       onLog: (l) => lines.push(l),
     });
     expect(imageId).toMatch(/^sha256:/);
-    expect(lines[0]).toMatch(/^debootstrap --variant=minbase bookworm /);
+    expect(lines[0]).toMatch(/^debootstrap --variant=minbase --keyring=\S+ --force-check-gpg bookworm /);
     expect(await readdir(workDir)).toEqual([]);
     expect((await engine.inspectImage(TAG))?.labels).toMatchObject({
       'dev.ccbox.base': '1',
