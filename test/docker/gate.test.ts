@@ -26,6 +26,9 @@ let repo = '';
 
 const sh = (cmd: string, extra: string[] = []) =>
   runCli(['shell', '--plain', '--profile', profileFile, ...extra, '--', 'bash', '-c', cmd], { cwd: repo });
+// `--json`: the command's output goes to stderr, the outcome (with the session id) to stdout.
+const shJson = (cmd: string) =>
+  runCli(['shell', '--json', '--profile', profileFile, '--', 'bash', '-c', cmd], { cwd: repo });
 const events = (session: string): Array<Record<string, unknown>> => {
   const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'egress.jsonl');
   return existsSync(file)
@@ -62,18 +65,8 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('refuses a host the profile does not allow with 403 and a one-line reason, and records every decision', async () => {
-    const r = await runCli(
-      [
-        'shell',
-        '--json',
-        '--profile',
-        profileFile,
-        '--',
-        'bash',
-        '-c',
-        `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`,
-      ],
-      { cwd: repo },
+    const r = await shJson(
+      `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`,
     );
     expect(r.stderr).toMatch(/example\.com is not on the allowlist\s*\n403/);
     // The CONNECT for TLS is refused with 403 as well.
@@ -106,19 +99,9 @@ describe.skipIf(!isRoot)('the gate', () => {
 
   it('refuses a CONNECT to the allowed name whose ClientHello names another server, and says why', async () => {
     const before = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' }).split('CONN443').length;
-    const r = await runCli(
-      [
-        'shell',
-        '--json',
-        '--profile',
-        profileFile,
-        '--',
-        'bash',
-        '-c',
-        // CONNECT site.allowed.test:443, then a TLS ClientHello whose server name is example.com.
-        `curl -s -m 10 -o /dev/null -w 'connect=%{http_connect} exit=' https://example.com/ --connect-to example.com:443:${SITE}:443; echo $?`,
-      ],
-      { cwd: repo },
+    const r = await shJson(
+      // CONNECT site.allowed.test:443, then a TLS ClientHello whose server name is example.com.
+      `curl -s -m 10 -o /dev/null -w 'connect=%{http_connect} exit=' https://example.com/ --connect-to example.com:443:${SITE}:443; echo $?`,
     );
     expect(r.stderr).toMatch(/connect=200 exit=[1-9]/);
     const log = events(outcome(r).session ?? '');

@@ -1,63 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startGate } from '../../../egress/src/gate.js';
-import type { GateHandle } from '../../../egress/src/gate.js';
-import type { EgressPolicy } from '../../../src/policy/egress/index.js';
-import {
-  memorySink,
-  parseOneRequest,
-  rawRequest,
-  startRecorder,
-  tableResolver,
-  testPolicy,
-  until,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { parseOneRequest, rawRequest, until } from './helpers.js';
+import { useRecorderGate } from './recorder-fixture.js';
 
 // Request smuggling through the forward proxy, performed on loopback: each attack is sent raw, and a
 // stand-in upstream records every byte it receives, so the test sees what would reach a real server.
 // One request in must be at most one request out, framed by the gate.
 
 describe('the gate frames what it forwards', () => {
-  let rec: Awaited<ReturnType<typeof startRecorder>>;
-  let gate: GateHandle | undefined;
-  let sink = memorySink();
-  beforeAll(async () => {
-    rec = await startRecorder();
-  });
-  afterEach(async () => {
-    await gate?.close({ drainMs: 0 });
-    gate = undefined;
-  });
-  afterAll(() => rec.server.close());
-
-  const start = async (overrides: Partial<EgressPolicy> = {}): Promise<GateHandle> => {
-    sink = memorySink();
-    gate = await startGate({
-      policy: testPolicy({
-        allowHosts: ['rec.test'],
-        ports: [rec.port],
-        allowCidrs: ['127.0.0.1/32'],
-        ...overrides,
-      }),
-      session: 'framing',
-      sink,
-      host: '127.0.0.1',
-      port: 0,
-      resolver: tableResolver({ 'rec.test': ['127.0.0.1'] }),
-      log: () => undefined,
-    });
-    return gate;
-  };
-  const target = (): string => `rec.test:${rec.port}`;
+  const f = useRecorderGate('framing', ['f.rec.test']);
+  const start = f.start;
+  const target = (): string => `f.rec.test:${f.rec.port}`;
   const smuggled = (): string => `GET /smuggled HTTP/1.1\r\nHost: evil.test\r\n\r\n`;
   /** Sends `request`, waits for the gate to finish, and returns the status and what the upstream got. */
   const send = async (request: string): Promise<{ status: number; got: string[] }> => {
-    const before = rec.received.length;
-    const g = gate ?? (await start());
+    const before = f.rec.received.length;
+    const g = f.gate ?? (await start());
     const client = await rawRequest(g.port, request);
     const { status } = await client.head();
     await client.closed();
-    await until(() => g.stats().requests === 0 && sink.events.length > 0, 'the event');
-    return { status, got: rec.received.slice(before) };
+    await until(() => g.stats().requests === 0 && f.sink.events.length > 0, 'the event');
+    return { status, got: f.rec.received.slice(before) };
   };
 
   it('refuses a GET with a chunked body (the body would be a second request), before dialling', async () => {
@@ -68,7 +30,7 @@ describe('the gate frames what it forwards', () => {
     );
     expect(r.status).toBe(400);
     expect(r.got).toEqual([]);
-    expect(sink.events[0]).toMatchObject({ rule: 'deny:framing', decision: 'deny', forwarded: false });
+    expect(f.sink.events[0]).toMatchObject({ rule: 'deny:framing', decision: 'deny', forwarded: false });
   });
 
   it('refuses a GET with a Content-Length body', async () => {
@@ -125,14 +87,14 @@ describe('the gate frames what it forwards', () => {
       );
       expect(r.status).toBe(400);
       expect(r.got).toEqual([]);
-      expect(sink.events).toHaveLength(1);
-      expect(sink.events[0]).toMatchObject({ rule, decision: 'deny', forwarded: false });
+      expect(f.sink.events).toHaveLength(1);
+      expect(f.sink.events[0]).toMatchObject({ rule, decision: 'deny', forwarded: false });
     },
   );
 
   it('never reuses an upstream connection: two requests on one client connection are two upstream connections', async () => {
     const g = await start();
-    const before = rec.received.length;
+    const before = f.rec.received.length;
     const one = `GET http://${target()}/a HTTP/1.1\r\nHost: ${target()}\r\n\r\n`;
     const client = await rawRequest(g.port, one);
     await client.waitFor('ok');
@@ -140,8 +102,8 @@ describe('the gate frames what it forwards', () => {
       `GET http://${target()}/b HTTP/1.1\r\nHost: ${target()}\r\nConnection: close\r\n\r\n`,
     );
     await client.closed();
-    await until(() => sink.events.length === 2, 'two events');
-    const got = rec.received.slice(before);
+    await until(() => f.sink.events.length === 2, 'two events');
+    const got = f.rec.received.slice(before);
     expect(got).toHaveLength(2);
     expect(got.map((raw) => parseOneRequest(raw)).map((p) => [p.line, p.rest])).toEqual([
       ['GET /a HTTP/1.1', ''],
