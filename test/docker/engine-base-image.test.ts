@@ -118,7 +118,10 @@ describe.runIf(canDebootstrap)('buildBaseImage with debootstrap', () => {
     expect((await engine.inspectImage(TAG))?.labels).toMatchObject({
       'dev.ccbox.base': '1',
       'dev.ccbox.base.suite': 'bookworm',
+      // The Release file debootstrap verified against the Debian archive keyring.
+      'dev.ccbox.base.release-sha256': expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
     });
+    expect(lines.some((l) => /Valid Release signature/.test(l))).toBe(true);
 
     const c = await engine.createContainer({
       name: `ccbox-test-base-${RUN}`,

@@ -8,7 +8,7 @@ import { useRecorderGate } from './recorder-fixture.js';
 
 describe('the gate frames what it forwards', () => {
   const f = useRecorderGate('framing', ['f.rec.test']);
-  const start = f.start;
+  const start = (overrides?: Parameters<typeof f.start>[0]) => f.start(overrides);
   const target = (): string => `f.rec.test:${f.rec.port}`;
   const smuggled = (): string => `GET /smuggled HTTP/1.1\r\nHost: evil.test\r\n\r\n`;
   /** Sends `request`, waits for the gate to finish, and returns the status and what the upstream got. */
