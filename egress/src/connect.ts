@@ -63,7 +63,7 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
   const onEarlyClose = (): void => abort.abort(new Error('client went away'));
   client.once('close', onEarlyClose);
 
-  const down = downlink(ctx.readBuffer);
+  const down = downlink(ctx.readBuffer, ctx.copies);
   void openUpstream(ctx, target, abort.signal, down.reader)
     .then((opened) => {
       client.off('close', onEarlyClose);

@@ -8,6 +8,7 @@ import type {
   TargetVerdict,
   Verdict,
 } from '../../src/policy/egress/index.js';
+import type { CopyPool } from './copy-pool.js';
 import type { EventSink } from './events.js';
 import type { Resolver } from './resolver.js';
 import type { Connector } from './upstream.js';
@@ -29,6 +30,8 @@ export interface GateContext {
   closing: boolean;
   /** The one buffer every tunnel's upstream reads into (downlink.ts says why one is enough). */
   readBuffer: Buffer;
+  /** Where each read is copied out of `readBuffer` for the client's write (copy-pool.ts). */
+  copies: CopyPool;
   counters: { allowed: number; denied: number; failed: number; aborted: number; refusedAtCap: number };
 }
 

@@ -12,9 +12,14 @@ import { handleRequest } from './forward.js';
 import { cachingResolver, systemResolver } from './resolver.js';
 import type { Resolver } from './resolver.js';
 import { refuseSocket } from './respond.js';
+import { copyPool } from './copy-pool.js';
 import { READ_BUFFER_BYTES } from './downlink.js';
 import { directConnector } from './upstream.js';
 import type { Connector } from './upstream.js';
+
+// Released copy buffers kept for reuse (16 x 256 KiB = 4 MiB): each transferring tunnel holds at most
+// one large copy in flight (its write returns false and pauses the upstream), so this covers 16 at once.
+const COPIES_KEPT = 16;
 
 /** What startGate needs. Everything from the environment is read by main.ts and passed in here. */
 export interface GateOptions {
@@ -97,6 +102,7 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     active: new Set(),
     closing: false,
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    copies: copyPool({ size: READ_BUFFER_BYTES, keep: COPIES_KEPT }),
     counters: { allowed: 0, denied: 0, failed: 0, aborted: 0, refusedAtCap: 0 },
   };
 
