@@ -3,17 +3,19 @@ import type { Socket } from 'node:net';
 import { parseAuthority } from '../../src/policy/egress/index.js';
 import type { Verdict } from '../../src/policy/egress/index.js';
 import type { ActiveFlow, GateContext } from './context.js';
-import { admit, record, refusal } from './context.js';
+import { admit, busy, record, refusal } from './context.js';
 import { downlink } from './downlink.js';
 import { openUpstream } from './open.js';
 import { refuseSocket, statusFor } from './respond.js';
+import { holdFirstBytes } from './tunnel-start.js';
 
 const ESTABLISHED = 'HTTP/1.1 200 Connection Established\r\n\r\n';
 
 /**
- * Handles one CONNECT: decide, resolve, dial the checked address, then splice the two sockets: upload
- * by pipe(), download through the tunnel's own read buffer (downlink.ts). Byte counts come from the
- * sockets' own counters at the end, so the audit event costs nothing per chunk.
+ * Handles one CONNECT: decide, resolve, dial the checked address, answer 200, check the client's first
+ * bytes (ClientHello server name or first Host, tunnel-check.ts) while none reaches the upstream, then
+ * splice the two sockets: upload by pipe(), download through the gate's read buffer (downlink.ts).
+ * Byte counts come from the sockets' own counters at the end, so the event costs nothing per chunk.
  */
 export function handleConnect(ctx: GateContext, req: IncomingMessage, client: Socket, head: Buffer): void {
   const startedAt = Date.now();
@@ -47,6 +49,7 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
 
   const abort = new AbortController();
   let upstream: Socket | null = null;
+  busy(ctx, client); // a tunnel's connection is never evicted (it ends with the tunnel)
   const flow: ActiveFlow = {
     kind: 'CONNECT',
     destroy: () => {
@@ -60,7 +63,7 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
   const onEarlyClose = (): void => abort.abort(new Error('client went away'));
   client.once('close', onEarlyClose);
 
-  const down = downlink(ctx.readBuffer);
+  const down = downlink(ctx.readBuffer, ctx.copies);
   void openUpstream(ctx, target, abort.signal, down.reader)
     .then((opened) => {
       client.off('close', onEarlyClose);
@@ -70,6 +73,7 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
         const verdict = opened.verdict;
         const reason = opened.ok ? 'client went away before the tunnel opened' : opened.reason;
         const address = opened.ok ? opened.upstream.address : opened.address;
+        const outcome = opened.ok ? 'aborted' : opened.outcome;
         record(ctx, {
           ...event,
           host: target.host,
@@ -78,6 +82,7 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
           verdict,
           forwarded: false,
           reason,
+          ...(outcome === undefined ? {} : { outcome }),
         });
         if (!opened.ok) refuseSocket(client, opened.status, verdict.rule, reason);
         return;
@@ -86,12 +91,18 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
       upstream = up;
       let closed = 0;
       let ending: string | undefined;
+      let refused = false;
+      let started = false;
       const finish = (): void => {
         closed += 1;
         if (closed < 2) return;
         ctx.active.delete(flow);
+        if (refused) return;
         ending ??= clientError;
+        // A client that left before its first bytes were checked never had anything forwarded.
+        const early = started ? {} : { forwarded: false, outcome: 'aborted' as const };
         record(ctx, {
+          ...early,
           ...event,
           host: target.host,
           port: target.port,
@@ -122,9 +133,28 @@ export function handleConnect(ctx: GateContext, req: IncomingMessage, client: So
         flow.destroy();
       });
       client.write(ESTABLISHED);
-      if (head.length > 0) up.write(head);
-      down.attach(client, up);
-      client.pipe(up);
+      const splice = (first: Buffer): void => {
+        started = true;
+        if (first.length > 0) up.write(first);
+        down.attach(client, up);
+        client.pipe(up);
+      };
+      if (ctx.policy.rawTunnelPorts.has(target.port)) return splice(head);
+      holdFirstBytes(ctx, client, target, head, {
+        pass: splice,
+        refuse: (rule, reason, answer) => {
+          refused = true;
+          record(ctx, {
+            ...event,
+            host: target.host,
+            port: target.port,
+            address: opened.upstream.address,
+            verdict: refusal(rule, reason),
+          });
+          up.destroy();
+          answer();
+        },
+      });
     })
     .catch((error: unknown) => {
       // Not reachable by design (openUpstream settles every failure); if it is, fail closed and say so.

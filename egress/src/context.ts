@@ -4,9 +4,11 @@ import type {
   Authority,
   CompiledEgressPolicy,
   EgressEvent,
+  EventDecision,
   TargetVerdict,
   Verdict,
 } from '../../src/policy/egress/index.js';
+import type { CopyPool } from './copy-pool.js';
 import type { EventSink } from './events.js';
 import type { Resolver } from './resolver.js';
 import type { Connector } from './upstream.js';
@@ -20,15 +22,47 @@ export interface GateContext {
   /** Wraps the configured connector so every upstream socket is counted. */
   connector: Connector;
   log: (line: string) => void;
-  /** Client sockets: everything accepted and not yet closed. */
-  clients: Set<Socket>;
+  /** Client sockets: everything accepted and not yet closed, with what the budget needs to know. */
+  clients: Map<Socket, ClientState>;
   upstreams: Set<Socket>;
   /** In-flight CONNECT tunnels and forwarded HTTP requests; `destroy` ends one at once (and aborts its lookup or connect). */
   active: Set<ActiveFlow>;
   closing: boolean;
   /** The one buffer every tunnel's upstream reads into (downlink.ts says why one is enough). */
   readBuffer: Buffer;
-  counters: { allowed: number; denied: number; refusedAtCap: number };
+  /** Where each read is copied out of `readBuffer` for the client's write (copy-pool.ts). */
+  copies: CopyPool;
+  counters: { allowed: number; denied: number; failed: number; aborted: number; refusedAtCap: number };
+}
+
+/** One client connection as the connection budget sees it (budget.ts). */
+export interface ClientState {
+  /** When it last made progress: accepted, or its last request finished (performance.now()). */
+  since: number;
+  /** Requests or a tunnel in flight on it; a busy connection is never evicted. */
+  busy: number;
+  /** socket.bytesRead when its last request finished: more read since means a request is half-sent. */
+  consumed: number;
+  /** Already refused and recorded: what the client does next (e.g. a reset) is not another event. */
+  refused: boolean;
+}
+
+/**
+ * Marks the connection under a request busy until the returned release is called (once). Why: the
+ * connection budget evicts only connections that are not carrying a request, slowest first.
+ */
+export function busy(ctx: GateContext, socket: Socket): () => void {
+  const state = ctx.clients.get(socket);
+  if (state === undefined) return () => undefined;
+  state.busy += 1;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    state.busy -= 1;
+    state.since = performance.now();
+    state.consumed = socket.bytesRead;
+  };
 }
 
 /** One tunnel or forwarded request holding a slot under `maxTunnels`. */
@@ -46,6 +80,8 @@ export interface EventFields {
   verdict: Verdict;
   /** Overrides verdict.forwarded when traffic did not flow after all (e.g. the upstream refused). */
   forwarded?: boolean;
+  /** How it ended when that was not the verdict's decision: unreachable, or the client went away. */
+  outcome?: Extract<EventDecision, 'failed' | 'aborted'>;
   reason?: string;
   bytesUp: number;
   bytesDown: number;
@@ -57,8 +93,10 @@ export interface EventFields {
 /** Writes one decision event and counts it. */
 export function record(ctx: GateContext, fields: EventFields): void {
   const { verdict } = fields;
-  if (verdict.decision === 'allow') ctx.counters.allowed += 1;
-  else ctx.counters.denied += 1;
+  const decision: EventDecision = fields.outcome ?? verdict.decision;
+  if (decision === 'allow') ctx.counters.allowed += 1;
+  else if (decision === 'deny') ctx.counters.denied += 1;
+  else ctx.counters[decision] += 1;
   ctx.sink.write({
     type: 'egress',
     session: ctx.session,
@@ -68,7 +106,7 @@ export function record(ctx: GateContext, fields: EventFields): void {
     port: fields.port,
     address: fields.address,
     rule: verdict.rule,
-    decision: verdict.decision,
+    decision,
     mode: ctx.policy.mode,
     forwarded: fields.forwarded ?? verdict.forwarded,
     reason: fields.reason ?? verdict.reason,

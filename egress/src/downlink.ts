@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { CopyPool } from './copy-pool.js';
 import type { UpstreamReader } from './upstream.js';
 
 /** The download half of a CONNECT tunnel: upstream bytes to the client, in order, with backpressure. */
@@ -22,9 +23,10 @@ export const READ_BUFFER_BYTES = 256 * 1024;
  * Why one `buffer` can serve every tunnel of the gate: Node fills it and calls back synchronously, one
  * read at a time on the one JavaScript thread, and the callback copies the bytes out before it returns,
  * so no byte outlives its callback there. A buffer per tunnel cost 256 KiB of allocation, and the
- * garbage collection after it, on every CONNECT.
+ * garbage collection after it, on every CONNECT. The copies come from `pool` and go back to it when
+ * the client's write of them calls back (copy-pool.ts says why).
  */
-export function downlink(buffer: Buffer): Downlink {
+export function downlink(buffer: Buffer, pool: CopyPool): Downlink {
   let client: Socket | null = null;
   let upstream: Socket | null = null;
   // Bytes a server sends before the tunnel is established (a greeting) wait for the 200 answer.
@@ -32,13 +34,15 @@ export function downlink(buffer: Buffer): Downlink {
   const reader: UpstreamReader = {
     buffer,
     callback: (bytes, filled) => {
-      // A copy: the next read, of this tunnel or another, reuses the buffer.
-      const chunk = Buffer.from(filled.subarray(0, bytes));
+      const bytesRead = filled.subarray(0, bytes);
       if (client === null) {
-        early.push(chunk);
+        // A copy of its own: the next read, of this tunnel or another, reuses the buffer.
+        early.push(Buffer.from(bytesRead));
         return true;
       }
-      if (client.write(chunk)) return true;
+      const { chunk, release } = pool.copy(bytesRead);
+      // The callback runs once the write is done or failed: only then is the copy free for reuse.
+      if (client.write(chunk, release)) return true;
       const paused = upstream;
       client.once('drain', () => paused?.resume());
       return false; // stops reading until the client has drained

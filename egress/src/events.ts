@@ -3,11 +3,11 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { EgressEvent } from '../../src/policy/egress/index.js';
+import type { EgressEvent, RelayEvent } from '../../src/policy/egress/index.js';
 
 /** Where decision events go. The gate owns its sink once started and closes it on shutdown. */
 export interface EventSink {
-  write(event: EgressEvent): void;
+  write(event: EgressEvent | RelayEvent): void;
   /** The error that broke the sink, if any. Why: a gate that cannot record decisions stops forwarding. */
   failure(): Error | null;
   /** Flushes and closes; rejects if the underlying stream failed. */

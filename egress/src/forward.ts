@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import { hostText, normaliseHost, parseAuthority } from '../../src/policy/egress/index.js';
 import type { Authority, Verdict } from '../../src/policy/egress/index.js';
 import type { ActiveFlow, GateContext } from './context.js';
-import { admit, record, refusal } from './context.js';
+import { admit, busy, record, refusal } from './context.js';
+import { framingHeaders, requestFraming } from './framing.js';
 import { forwardHeaders, hostHeaders, responseHeaders } from './headers.js';
 import { openUpstream } from './open.js';
 import { refuseResponse, statusFor } from './respond.js';
@@ -12,8 +13,14 @@ import { refuseResponse, statusFor } from './respond.js';
 // `http://authority` then path and query; a fragment is never sent.
 const ABSOLUTE_HTTP = /^http:\/\/([^/?#]*)([^#]*)/i;
 
-const sameAuthority = (a: Authority, b: Authority): boolean =>
-  a.port === b.port && hostText(normaliseHost(a.host), a.host) === hostText(normaliseHost(b.host), b.host);
+// Why `canonical` on the header too: the upstream reads the Host header, so it must say what was checked.
+function sameAuthority(header: Authority, target: Authority): boolean {
+  const parsed = normaliseHost(header.host);
+  const canonical = parsed.kind !== 'invalid' && parsed.canonical;
+  return canonical && header.port === target.port && hostText(parsed, header.host) === hostOf(target);
+}
+
+const hostOf = (a: Authority): string => hostText(normaliseHost(a.host), a.host);
 
 /**
  * Handles one plain-HTTP request: only absolute-URI (proxy) requests are forwarded; origin-form
@@ -52,6 +59,11 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
   const rawPath = match[2] ?? '';
   const path = rawPath.startsWith('/') ? rawPath : `/${rawPath}`;
 
+  // The policy decides first (its rules name why); then the Host and framing checks, before any dial.
+  const admission = admit(ctx, authority);
+  if (!admission.admitted)
+    return refuse(admission.host, admission.port, admission.verdict, admission.address);
+  const target = admission.target;
   const hosts = hostHeaders(req.rawHeaders);
   const hostHeader = hosts[0];
   const headerAuthority = hostHeader === undefined ? null : parseAuthority(hostHeader.trim(), 80);
@@ -60,17 +72,14 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
     (hostHeader !== undefined && (headerAuthority === null || !sameAuthority(headerAuthority, authority)))
   ) {
     const why = `Host header ${JSON.stringify(hosts.join(', ').slice(0, 200))} differs from the request target ${authorityText}`;
-    const host = hostText(normaliseHost(authority.host), authority.host);
-    return refuse(host, authority.port, refusal('deny:host-mismatch', why));
+    return refuse(hostOf(authority), authority.port, refusal('deny:host-mismatch', why));
   }
-
-  const admission = admit(ctx, authority);
-  if (!admission.admitted)
-    return refuse(admission.host, admission.port, admission.verdict, admission.address);
-  const target = admission.target;
+  const framing = requestFraming(req.method ?? '', req.rawHeaders);
+  if (!framing.ok) return refuse(hostOf(authority), authority.port, refusal('deny:framing', framing.reason));
 
   const abort = new AbortController();
   let upstream: Socket | null = null;
+  const release = busy(ctx, req.socket);
   const flow: ActiveFlow = {
     kind: 'HTTP',
     destroy: () => {
@@ -93,10 +102,20 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
       res.off('close', onEarlyClose);
       if (!opened.ok || clientGone || res.destroyed) {
         ctx.active.delete(flow);
+        release();
         if (opened.ok) opened.upstream.socket.destroy();
         const reason = opened.ok ? 'client went away before the request was sent' : opened.reason;
         const address = opened.ok ? opened.upstream.address : opened.address;
-        record(ctx, { ...event, ...where, address, verdict: opened.verdict, forwarded: false, reason });
+        const outcome = opened.ok ? 'aborted' : opened.outcome;
+        record(ctx, {
+          ...event,
+          ...where,
+          address,
+          verdict: opened.verdict,
+          forwarded: false,
+          reason,
+          outcome,
+        });
         if (!opened.ok) refuseResponse(res, opened.status, opened.verdict.rule, reason);
         return;
       }
@@ -110,11 +129,12 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
         ending ??= 'idle timeout';
         flow.destroy();
       });
+      const host = target.port === 80 ? target.host : `${target.host}:${target.port}`;
       const upReq = http.request({
         createConnection: () => up,
         method: req.method,
         path,
-        headers: forwardHeaders(req.rawHeaders, hostHeader === undefined ? authorityText : null),
+        headers: forwardHeaders(req.rawHeaders, host, framingHeaders(framing)),
         setHost: false,
       });
       upReq.on('error', (error: Error) => {
@@ -130,10 +150,13 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
         upRes.pipe(res);
       });
       req.on('error', () => upReq.destroy());
-      req.pipe(upReq);
+      // Exactly the body the framing says, as the parser delimited it; no body means none is written.
+      if (framing.body === 'none') upReq.end();
+      else req.pipe(upReq);
       res.once('close', () => {
         up.destroy();
         ctx.active.delete(flow);
+        release();
         const verdict = opened.verdict;
         record(ctx, {
           ...event,
@@ -149,6 +172,7 @@ export function handleRequest(ctx: GateContext, req: IncomingMessage, res: Serve
     .catch((error: unknown) => {
       ctx.log(`gate: HTTP ${target.host}:${target.port} failed unexpectedly: ${String(error)}`);
       ctx.active.delete(flow);
+      release();
       flow.destroy();
     });
 }

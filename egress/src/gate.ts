@@ -4,16 +4,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileEgressPolicy } from '../../src/policy/egress/index.js';
 import type { EgressPolicy } from '../../src/policy/egress/index.js';
 import { handleConnect } from './connect.js';
-import type { GateContext } from './context.js';
+import { acceptConnection, connectionBudget, onClientError } from './connections.js';
+import type { ClientState, GateContext } from './context.js';
 import { record, refusal } from './context.js';
 import type { EventSink } from './events.js';
 import { handleRequest } from './forward.js';
 import { cachingResolver, systemResolver } from './resolver.js';
 import type { Resolver } from './resolver.js';
 import { refuseSocket } from './respond.js';
+import { copyPool } from './copy-pool.js';
 import { READ_BUFFER_BYTES } from './downlink.js';
 import { directConnector } from './upstream.js';
 import type { Connector } from './upstream.js';
+
+// Released copy buffers kept for reuse (16 x 256 KiB = 4 MiB): each transferring tunnel holds at most
+// one large copy in flight (its write returns false and pauses the upstream), so this covers 16 at once.
+const COPIES_KEPT = 16;
 
 /** What startGate needs. Everything from the environment is read by main.ts and passed in here. */
 export interface GateOptions {
@@ -34,7 +40,7 @@ export interface GateOptions {
   connector?: Connector;
   /** Human log lines (stderr by default). */
   log?: (line: string) => void;
-  /** Time a client has to send its request headers (default 10 s): stops slow-header stalls. */
+  /** Time a client has to send its request head (default: the policy's, 10 s): stops slow-header stalls. */
   headersTimeoutMs?: number;
   /** How long close() lets tunnels drain before destroying them (default 10 s). */
   drainTimeoutMs?: number;
@@ -48,6 +54,8 @@ export interface GateStats {
   requests: number;
   allowed: number;
   denied: number;
+  failed: number;
+  aborted: number;
   refusedAtCap: number;
   closing: boolean;
 }
@@ -89,28 +97,32 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
       return socket;
     },
     log,
-    clients: new Set<Socket>(),
+    clients: new Map<Socket, ClientState>(),
     upstreams: new Set<Socket>(),
     active: new Set(),
     closing: false,
     readBuffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-    counters: { allowed: 0, denied: 0, refusedAtCap: 0 },
+    copies: copyPool({ size: READ_BUFFER_BYTES, keep: COPIES_KEPT }),
+    counters: { allowed: 0, denied: 0, failed: 0, aborted: 0, refusedAtCap: 0 },
   };
 
+  const headersTimeout = options.headersTimeoutMs ?? policy.headersTimeoutMs;
+  if (options.headersTimeoutMs !== undefined) ctx.policy = { ...policy, headersTimeoutMs: headersTimeout };
   const server = http.createServer({
-    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    headersTimeout,
+    // Why a short check interval: Node enforces headersTimeout only when it scans its connections
+    // (every 30 s by default), so a slow client would live up to 30 s past the deadline.
+    connectionsCheckingInterval: Math.max(50, Math.min(500, Math.floor(headersTimeout / 4))),
     // Tunnels and slow downloads are bounded by the idle timeout instead of a whole-request deadline.
     requestTimeout: 0,
     keepAliveTimeout: 5_000,
     noDelay: true,
   });
   server.timeout = policy.source.idleTimeoutMs;
-  // Why: every client holds a file descriptor; idle keep-alive clients beyond this are dropped.
-  server.maxConnections = policy.source.maxTunnels * 2 + 64;
-  server.on('connection', (socket: Socket) => {
-    ctx.clients.add(socket);
-    socket.once('close', () => ctx.clients.delete(socket));
-  });
+  // Why our own budget rather than server.maxConnections: Node drops connections over that limit
+  // silently, so a crowd of slow clients would reset everyone else's (connections.ts).
+  const budget = connectionBudget(policy.source.maxTunnels);
+  server.on('connection', (socket: Socket) => acceptConnection(ctx, socket, budget));
   server.on('connect', (req, socket: Socket, head: Buffer) => handleConnect(ctx, req, socket, head));
   server.on('request', (req, res) => handleRequest(ctx, req, res));
   server.on('upgrade', (req, socket: Socket) => {
@@ -130,12 +142,9 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     });
     refuseSocket(socket, 403, verdict.rule, verdict.reason);
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    refuseSocket(socket, status, 'deny:bad-request', 'malformed request');
-  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
+    onClientError(ctx, error, socket),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -158,7 +167,7 @@ export async function startGate(options: GateOptions): Promise<GateHandle> {
     if (ctx.active.size > 0)
       log(`gate: ${ctx.active.size} tunnel(s) still open after ${drainMs} ms; closing them`);
     for (const flow of ctx.active) flow.destroy();
-    for (const socket of ctx.clients) socket.destroy();
+    for (const socket of ctx.clients.keys()) socket.destroy();
     server.closeAllConnections();
     await closed;
     // Destroyed flows write their last event as their sockets close; give them a moment, then flush.

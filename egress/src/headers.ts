@@ -12,18 +12,23 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+// Why the gate always sets these itself: the Host it checked and the framing it decided (framing.ts).
+// A client's own copies are dropped, and naming them in `Connection` changes nothing.
+const GATE_OWNED = ['host', 'content-length', 'transfer-encoding'];
+
 // Headers named in Connection are hop-by-hop too (RFC 9110, section 7.6.1).
-function hopByHop(raw: readonly string[]): Set<string> {
+function hopByHop(raw: readonly string[], extra: readonly string[]): Set<string> {
   const names = new Set(HOP_BY_HOP);
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i]?.toLowerCase() !== 'connection') continue;
     for (const token of (raw[i + 1] ?? '').split(',')) names.add(token.trim().toLowerCase());
   }
+  for (const name of extra) names.add(name);
   return names;
 }
 
-function filter(raw: readonly string[]): string[] {
-  const drop = hopByHop(raw);
+function filter(raw: readonly string[], extra: readonly string[] = []): string[] {
+  const drop = hopByHop(raw, extra);
   const out: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] ?? '';
@@ -41,17 +46,23 @@ export function hostHeaders(raw: readonly string[]): string[] {
 }
 
 /**
- * Request headers for the upstream: the client's, in order and case, minus hop-by-hop ones, plus
- * `Connection: close` (one upstream connection per request) and a Host when the client sent none.
+ * Request headers for the upstream: the gate's Host and framing, then the client's headers in order
+ * and case minus hop-by-hop ones and the gate-owned ones, then `Connection: close` (one upstream
+ * connection per request, never reused).
  */
-export function forwardHeaders(raw: readonly string[], addHost: string | null): string[] {
-  const out = filter(raw);
-  if (addHost !== null) out.unshift('Host', addHost);
-  out.push('Connection', 'close');
-  return out;
+export function forwardHeaders(raw: readonly string[], host: string, framing: readonly string[]): string[] {
+  return ['Host', host, ...framing, ...filter(raw, GATE_OWNED), 'Connection', 'close'];
 }
 
-/** Response headers for the client: the upstream's minus hop-by-hop ones (Node re-frames the body). */
+/**
+ * Response headers for the client: the upstream's minus hop-by-hop ones. Content-Length passes (Node
+ * frames the body by it); a chunked body is re-chunked by Node.
+ */
 export function responseHeaders(raw: readonly string[]): string[] {
   return filter(raw);
+}
+
+/** Request headers for the model relay: `forwardHeaders` without the Connection line (the relay's agent owns it). */
+export function relayHeaders(raw: readonly string[], drop: readonly string[]): string[] {
+  return filter(raw, [...GATE_OWNED, ...drop]);
 }

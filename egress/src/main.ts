@@ -58,6 +58,10 @@ async function main(): Promise<void> {
       token,
       port: Number(process.env.CCBOX_RELAY_PORT ?? '3129'),
       log,
+      // One audit log: relay requests are events in the gate's file, next to its egress decisions.
+      sink,
+      session: config.session,
+      policyVersion: policy.policyVersion,
     });
     log(
       `gate: model relay on port ${relay.port} to ${upstream.origin}${process.env.CCBOX_MODEL_API_KEY ? ' (key added by the gate)' : ''}`,

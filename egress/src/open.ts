@@ -10,7 +10,15 @@ import type { Upstream, UpstreamReader } from './upstream.js';
 /** Either a connected upstream for a forwarded request, or why there is none and what to answer. */
 export type OpenResult =
   | { ok: true; verdict: AddressVerdict; upstream: Upstream }
-  | { ok: false; verdict: Verdict; status: number; address: string | null; reason: string };
+  | {
+      ok: false;
+      verdict: Verdict;
+      status: number;
+      address: string | null;
+      reason: string;
+      /** `failed` when the destination was allowed but could not be found or reached. */
+      outcome?: 'failed';
+    };
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -35,7 +43,7 @@ export async function openUpstream(
       answers = await ctx.resolver(target.host, lookup.signal);
     } catch (error) {
       const verdict = refusal('deny:dns-failure', `cannot resolve ${target.host}: ${message(error)}`);
-      return { ok: false, verdict, status: 502, address: null, reason: verdict.reason };
+      return { ok: false, verdict, status: 502, address: null, reason: verdict.reason, outcome: 'failed' };
     } finally {
       lookup.dispose();
     }
@@ -62,6 +70,6 @@ export async function openUpstream(
     return { ok: true, verdict, upstream };
   } catch (error) {
     const reason = `cannot connect to ${target.host}:${target.port}: ${message(error)}`;
-    return { ok: false, verdict, status: 502, address: verdict.address, reason };
+    return { ok: false, verdict, status: 502, address: verdict.address, reason, outcome: 'failed' };
   }
 }

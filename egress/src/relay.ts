@@ -1,6 +1,11 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Agent, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { EventDecision } from '../../src/policy/egress/index.js';
 import { crypto, http, https } from './builtins.js';
-import type { AddressInfo } from 'node:net';
+import type { EventSink } from './events.js';
+import { requestFraming } from './framing.js';
+import { relayHeaders, responseHeaders } from './headers.js';
+import { checkRoute } from './relay-routes.js';
 
 /**
  * The model relay: the agent's ANTHROPIC_BASE_URL points here. Why: the real API key must never be in
@@ -17,6 +22,13 @@ export interface RelayOptions {
   host?: string;
   port?: number;
   log?: (line: string) => void;
+  /** Where each request's event goes (the gate's log); and what every event carries. */
+  sink?: EventSink;
+  session?: string;
+  policyVersion?: string;
+  /** Time the agent has for a request head (default 10 s); a body is bounded by `requestTimeoutMs`. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RelayHandle {
@@ -24,20 +36,10 @@ export interface RelayHandle {
   close(): Promise<void>;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) and the credentials the relay replaces.
-const DROP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'x-api-key',
-  'authorization',
-]);
+/** The Messages API's own request size limit: a larger body is refused before anything is sent. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+// The credentials the relay replaces (hop-by-hop ones are dropped by headers.ts).
+const CREDENTIALS = ['x-api-key', 'authorization'];
 
 function presented(req: IncomingMessage): string {
   const key = req.headers['x-api-key'];
@@ -53,56 +55,174 @@ function sameToken(a: string, b: string): boolean {
 }
 
 function fail(res: ServerResponse, status: number, message: string): void {
-  const body = JSON.stringify({
-    type: 'error',
-    error: { type: status === 401 ? 'authentication_error' : 'api_error', message },
-  });
+  const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : 'api_error';
+  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  res.shouldKeepAlive = false;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+// The model a JSON body names, for the event; never any other part of the body.
+function modelOf(req: IncomingMessage, body: Buffer): string | null {
+  if (body.length === 0 || req.headers['content-encoding'] !== undefined) return null;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { model?: unknown };
+    return typeof parsed.model === 'string' ? parsed.model.slice(0, 100) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a whole request body, at most `limit` bytes; null when it is larger. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(null);
+      } else parts.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? null : Buffer.concat(parts)));
+    req.on('error', reject);
+  });
 }
 
 export function startRelay(options: RelayOptions): Promise<RelayHandle> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const upstream = options.upstream;
   const send = upstream.protocol === 'https:' ? https.request : http.request;
+  // Why a keep-alive pool is safe here: every upstream request is framed by the relay itself (an exact
+  // Content-Length of a body it read whole), so no agent byte can spill into the next request.
+  const agent: Agent = new (upstream.protocol === 'https:' ? https.Agent : http.Agent)({
+    keepAlive: true,
+    maxSockets: 64,
+  });
   const basePath = upstream.pathname.replace(/\/+$/, '');
 
-  const server: Server = http.createServer((req, res) => {
-    if (!sameToken(presented(req), options.token)) {
-      fail(res, 401, 'ccbox relay: not this session’s token');
-      return;
-    }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers))
-      if (value !== undefined && !DROP.has(name)) headers[name] = value;
-    if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
-    const out = send(
-      {
-        protocol: upstream.protocol,
-        hostname: upstream.hostname,
-        port: upstream.port || undefined,
-        method: req.method,
-        path: `${basePath}${req.url ?? '/'}`,
-        headers,
-        timeout: 600_000,
-      },
-      (up) => {
-        const back: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(up.headers))
-          if (value !== undefined && !DROP.has(name)) back[name] = value;
-        res.writeHead(up.statusCode ?? 502, back);
-        up.pipe(res);
-        up.on('error', () => res.destroy());
-      },
-    );
+  interface Outcome {
+    decision: EventDecision;
+    rule: string;
+    reason: string;
+  }
+  const event = (req: IncomingMessage, started: number, path: string, model: string | null) => {
+    const t0 = performance.now();
+    return (res: ServerResponse, outcome: Outcome, bytesUp: number, bytesDown: number): void =>
+      options.sink?.write({
+        type: 'relay',
+        session: options.session ?? '',
+        time: new Date(started).toISOString(),
+        method: (req.method ?? '').slice(0, 20),
+        path: path.slice(0, 200),
+        model,
+        status: res.headersSent ? res.statusCode : 0,
+        ...outcome,
+        bytesUp,
+        bytesDown,
+        durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
+        policyVersion: options.policyVersion ?? '',
+      });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = Date.now();
+    const method = req.method ?? '';
+    const target = req.url ?? '';
+    const pathOnly = target.split('?')[0] ?? '';
+    const refuse = (status: number, rule: string, reason: string): void => {
+      fail(res, status, `ccbox relay: ${reason}`);
+      event(req, started, pathOnly, null)(res, { decision: 'deny', rule, reason }, 0, 0);
+      req.resume();
+    };
+    if (!sameToken(presented(req), options.token))
+      return refuse(401, 'deny:token', 'not this session’s token');
+    const route = checkRoute(method, target);
+    if (!route.ok) return refuse(404, 'deny:route', route.reason);
+    const framing = requestFraming(method, req.rawHeaders);
+    if (!framing.ok) return refuse(400, 'deny:framing', framing.reason);
+    if (framing.body === 'none') req.resume();
+    const body = framing.body === 'none' ? Buffer.alloc(0) : await readBody(req, MAX_BODY_BYTES);
+    if (body === null) return refuse(413, 'deny:body-too-large', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+    const model = modelOf(req, body);
+    const done = event(req, started, route.path, model);
+    const rule = `allow:${route.route.method} ${route.route.path}`;
+    // The model endpoint's own Host (with raw headers Node adds none), then the agent's headers.
+    const headers = ['Host', upstream.host, ...relayHeaders(req.rawHeaders, CREDENTIALS)];
+    if (body.length > 0 || method === 'POST') headers.push('Content-Length', String(body.length));
+    if (options.apiKey !== undefined) headers.push('x-api-key', options.apiKey);
+    let bytesDown = 0;
+    let outcome: Outcome = { decision: 'allow', rule, reason: 'forwarded' };
+    const out = send({
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port || undefined,
+      method,
+      path: `${basePath}${target}`,
+      headers,
+      agent,
+      timeout: 600_000,
+    });
+    res.once('close', () => {
+      if (!res.writableFinished && outcome.decision === 'allow')
+        outcome = { decision: 'aborted', rule, reason: 'the agent went away before the response ended' };
+      done(res, outcome, body.length, bytesDown);
+      if (!res.writableFinished) out.destroy();
+    });
+    out.on('response', (up: IncomingMessage) => {
+      res.writeHead(up.statusCode ?? 502, responseHeaders(up.rawHeaders));
+      // Streaming (SSE): the head goes at once, and every chunk as it arrives (no buffering here).
+      res.flushHeaders();
+      up.on('data', (chunk: Buffer) => (bytesDown += chunk.length));
+      up.on('error', () => res.destroy());
+      up.on('aborted', () => res.destroy());
+      up.pipe(res);
+    });
     out.on('timeout', () => out.destroy(new Error('upstream timed out')));
     out.on('error', (err) => {
-      log(`relay: ${req.method ?? ''} ${req.url ?? ''}: ${err.message}`);
+      log(`relay: ${method} ${route.path}: ${err.message}`);
+      outcome = { decision: 'failed', rule, reason: `the model endpoint failed: ${err.message}` };
       if (!res.headersSent) fail(res, 502, `ccbox relay: the model endpoint is unreachable (${err.message})`);
       else res.destroy();
     });
-    req.pipe(out);
-    req.on('error', () => out.destroy());
+    out.end(body);
+  };
+
+  const server: Server = http.createServer({
+    headersTimeout: options.headersTimeoutMs ?? 10_000,
+    connectionsCheckingInterval: 500,
+    requestTimeout: options.requestTimeoutMs ?? 120_000,
+    noDelay: true,
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`relay: ${error instanceof Error ? error.message : String(error)}`);
+      res.destroy();
+    });
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const detail = error.message.replace(/^Parse Error: /, '');
+    const reason = `malformed request (${error.code ?? 'parse error'}: ${detail})`;
+    options.sink?.write({
+      type: 'relay',
+      session: options.session ?? '',
+      time: new Date().toISOString(),
+      method: '',
+      path: '',
+      model: null,
+      status: 400,
+      decision: 'deny',
+      rule: error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'deny:header-timeout' : 'deny:bad-request',
+      reason,
+      bytesUp: 0,
+      bytesDown: 0,
+      durationMs: 0,
+      policyVersion: options.policyVersion ?? '',
+    });
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -114,6 +234,7 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
           new Promise<void>((done) => {
             server.close(() => done());
             server.closeAllConnections();
+            agent.destroy();
           }),
       });
     });

@@ -48,6 +48,6 @@ export function statusFor(rule: string): number {
   if (rule.startsWith('deny:dns')) return 502;
   if (rule === 'deny:tunnel-cap' || rule === 'deny:shutting-down' || rule === 'deny:audit-unavailable')
     return 503;
-  if (rule === 'deny:invalid-target' || rule === 'deny:origin-form') return 400;
+  if (rule === 'deny:invalid-target' || rule === 'deny:origin-form' || rule === 'deny:framing') return 400;
   return 403;
 }

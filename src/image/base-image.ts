@@ -7,6 +7,13 @@ import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { LABEL_BASE, type Engine } from '../session/engine.js';
 import { normalizeMirror } from './debian-mirror.js';
+import {
+  DEBIAN_ARCHIVE_KEYRING,
+  requireKeyring,
+  unverifiedMirrorError,
+  verifiedDebootstrapArgs,
+  verifiedReleaseDigest,
+} from './debian-verify.js';
 
 /** The tag `ccbox image base` produces and agent images build FROM. */
 export const DEFAULT_BASE_IMAGE = 'ccbox/base:bookworm';
@@ -27,7 +34,12 @@ export interface BuildBaseImageOptions {
   debootstrap?: string;
   /** Parent of the temporary rootfs; default the OS temp directory. */
   workDir?: string;
+  /** The keyring the mirror's Release signature must verify against; default Debian's archive keyring. */
+  keyring?: string;
 }
+
+/** The label holding the SHA-256 of the Release file debootstrap verified. */
+export const LABEL_BASE_RELEASE = 'dev.ccbox.base.release-sha256';
 
 function buildError(
   message: string,
@@ -80,6 +92,7 @@ function debootstrap(
   args: readonly string[],
   signal: AbortSignal | undefined,
   log: (line: string) => void,
+  verify: { mirror: string; keyring: string },
 ): Promise<void> {
   const tail: string[] = [];
   return new Promise<void>((resolve, reject) => {
@@ -134,6 +147,8 @@ function debootstrap(
         );
       } else if (code === 0) resolve();
       else {
+        const unverified = unverifiedMirrorError(verify.mirror, verify.keyring, tail);
+        if (unverified !== null) return reject(unverified);
         reject(
           buildError(`debootstrap failed (${code === null ? `signal ${sig}` : `exit ${code}`})`, {
             code: 'debootstrap-failed',
@@ -188,23 +203,29 @@ export async function buildBaseImage(
       hint: 'Run `sudo ccbox image base`, or import a Debian rootfs as ccbox/base:bookworm yourself.',
     });
   }
+  const keyring = options.keyring ?? DEBIAN_ARCHIVE_KEYRING;
+  await requireKeyring(keyring);
   options.signal?.throwIfAborted();
   const work = await mkdtemp(path.join(options.workDir ?? tmpdir(), 'ccbox-base-'));
   const rootfs = path.join(work, 'rootfs');
   try {
-    log(`debootstrap --variant=minbase ${suite} ${rootfs} ${mirror}`);
-    await debootstrap(
-      options.debootstrap ?? 'debootstrap',
-      ['--variant=minbase', suite, rootfs, mirror],
-      options.signal,
-      log,
-    );
+    // Why --force-check-gpg: without it debootstrap only warns when it cannot check a signature.
+    const args = ['--variant=minbase', ...verifiedDebootstrapArgs(keyring), suite, rootfs, mirror];
+    log(`debootstrap ${args.join(' ')}`);
+    await debootstrap(options.debootstrap ?? 'debootstrap', args, options.signal, log, { mirror, keyring });
+    const release = await verifiedReleaseDigest(rootfs, mirror, suite);
+    log(`verified Release of ${suite}: sha256 ${release}`);
     await tidyRootfs(rootfs);
     log(`importing the root filesystem as ${tag}`);
     const { imageId } = await options.engine.importRootfs({
       source: { directory: rootfs },
       tag,
-      labels: { [LABEL_BASE]: '1', 'dev.ccbox.base.suite': suite, 'dev.ccbox.base.mirror': mirror },
+      labels: {
+        [LABEL_BASE]: '1',
+        'dev.ccbox.base.suite': suite,
+        'dev.ccbox.base.mirror': mirror,
+        [LABEL_BASE_RELEASE]: release,
+      },
       changes: [
         'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
         'ENV LANG=C.UTF-8',

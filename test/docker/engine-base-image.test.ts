@@ -113,12 +113,15 @@ describe.runIf(canDebootstrap)('buildBaseImage with debootstrap', () => {
       onLog: (l) => lines.push(l),
     });
     expect(imageId).toMatch(/^sha256:/);
-    expect(lines[0]).toMatch(/^debootstrap --variant=minbase bookworm /);
+    expect(lines[0]).toMatch(/^debootstrap --variant=minbase --keyring=\S+ --force-check-gpg bookworm /);
     expect(await readdir(workDir)).toEqual([]);
     expect((await engine.inspectImage(TAG))?.labels).toMatchObject({
       'dev.ccbox.base': '1',
       'dev.ccbox.base.suite': 'bookworm',
+      // The Release file debootstrap verified against the Debian archive keyring.
+      'dev.ccbox.base.release-sha256': expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
     });
+    expect(lines.some((l) => /Valid Release signature/.test(l))).toBe(true);
 
     const c = await engine.createContainer({
       name: `ccbox-test-base-${RUN}`,

@@ -15,7 +15,8 @@ const SERVER = 'ccbox-test-site';
 const SERVER_JS = `
 const http = require('node:http'); const dgram = require('node:dgram');
 const h = (req, res) => { res.end('site-ok ' + req.url); };
-http.createServer(h).listen(80); http.createServer(h).listen(443);
+http.createServer(h).listen(80);
+const tls = http.createServer(h); tls.on('connection', () => console.log('CONN443')); tls.listen(443);
 const u = dgram.createSocket('udp4'); u.on('message', (m) => console.log('UDP ' + m.toString())); u.bind(9999);
 console.log('listening');`;
 
@@ -25,6 +26,9 @@ let repo = '';
 
 const sh = (cmd: string, extra: string[] = []) =>
   runCli(['shell', '--plain', '--profile', profileFile, ...extra, '--', 'bash', '-c', cmd], { cwd: repo });
+// `--json`: the command's output goes to stderr, the outcome (with the session id) to stdout.
+const shJson = (cmd: string) =>
+  runCli(['shell', '--json', '--profile', profileFile, '--', 'bash', '-c', cmd], { cwd: repo });
 const events = (session: string): Array<Record<string, unknown>> => {
   const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'egress.jsonl');
   return existsSync(file)
@@ -53,7 +57,7 @@ describe.skipIf(!isRoot)('the gate', () => {
 
   it('lets the agent reach an allowlisted site through the gate, by plain HTTP and by CONNECT', async () => {
     const r = await sh(
-      `curl -sS -m 10 http://${SITE}/plain; echo; curl -sS -m 10 --proxytunnel http://${SITE}:443/tunnel; echo`,
+      `curl -sS -m 10 http://${SITE}/plain; echo; curl -sS -m 10 --proxytunnel http://${SITE}:80/tunnel; echo`,
     );
     expect(r.stderr).toMatch(/✓ gate\s+enforce, 11 host patterns allowed, at [\d.]+:3128/);
     expect(r.stdout).toContain('site-ok /plain');
@@ -61,18 +65,8 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('refuses a host the profile does not allow with 403 and a one-line reason, and records every decision', async () => {
-    const r = await runCli(
-      [
-        'shell',
-        '--json',
-        '--profile',
-        profileFile,
-        '--',
-        'bash',
-        '-c',
-        `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`,
-      ],
-      { cwd: repo },
+    const r = await shJson(
+      `curl -sS -m 10 http://${SITE}/ok >/dev/null; curl -s -m 10 -w '\\n%{http_code}' http://example.com/x; echo; curl -s -m 10 -o /dev/null -w 'connect=%{http_connect}' https://example.com/`,
     );
     expect(r.stderr).toMatch(/example\.com is not on the allowlist\s*\n403/);
     // The CONNECT for TLS is refused with 403 as well.
@@ -101,6 +95,26 @@ describe.skipIf(!isRoot)('the gate', () => {
         forwarded: false,
         address: null,
       });
+  });
+
+  it('refuses a CONNECT to the allowed name whose ClientHello names another server, and says why', async () => {
+    const before = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' }).split('CONN443').length;
+    const r = await shJson(
+      // CONNECT site.allowed.test:443, then a TLS ClientHello whose server name is example.com.
+      `curl -s -m 10 -o /dev/null -w 'connect=%{http_connect} exit=' https://example.com/ --connect-to example.com:443:${SITE}:443; echo $?`,
+    );
+    expect(r.stderr).toMatch(/connect=200 exit=[1-9]/);
+    const log = events(outcome(r).session ?? '');
+    expect(log.find((e) => e.host === SITE && e.method === 'CONNECT')).toMatchObject({
+      port: 443,
+      rule: 'deny:sni-mismatch',
+      decision: 'deny',
+      forwarded: false,
+      reason: `the ClientHello names example.com, the CONNECT named ${SITE}`,
+    });
+    // The gate dialled the site (it answers CONNECT only once the upstream is up) but sent it nothing.
+    const after = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' }).split('CONN443').length;
+    expect(after - before).toBeLessThanOrEqual(1);
   });
 
   it('leaves no way around it: no direct route, no outside DNS, no raw TCP, no UDP, no IPv6', async () => {

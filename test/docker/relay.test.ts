@@ -4,6 +4,7 @@ import { connectEngine } from '../../src/docker/index.js';
 import type { ContainerHandle } from '../../src/session/engine.js';
 import { ensureOutsideNetwork, isRoot, makeRepo, runCli } from './cli.js';
 import { ensureModelImage, startModel } from './model.js';
+import { RELAY_ROUTES } from '../../egress/src/relay-routes.js';
 
 // `ccbox run` end to end: the real Claude Code in the agent talks to the gate's model relay, which adds
 // the real key and forwards to the model endpoint (a scripted Messages API that answers 401 to any
@@ -44,6 +45,15 @@ describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
     expect(JSON.parse(r.stdout.trim()) as { result: string }).toMatchObject({
       result: 'relay-ok: hello from the scripted model',
     });
+    // The relay's route list is what the pinned binary calls: everything it asked for is on it.
+    const logs = await model.container.logs();
+    const calls = [...logs.stderr.matchAll(/scripted-model: #\d+ (\S+) (\S+)/g)].map(([, m, p]) => [
+      m,
+      (p ?? '').split('?')[0],
+    ]);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [method, path] of calls)
+      expect(RELAY_ROUTES.some((route) => route.method === method && route.path === path)).toBe(true);
   });
 
   it('keeps the real key out of the agent: environment, files and processes', async () => {

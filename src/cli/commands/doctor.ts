@@ -10,6 +10,7 @@ import type { Engine } from '../../session/engine.js';
 import { DEFAULT_BASE_IMAGE } from '../../session/session.js';
 import { DEFAULT_CLAUDE_CODE_VERSION } from '../../image/claude-code-version.js';
 import { platformPackage } from '../../image/npm-platform.js';
+import { keyringProblem } from '../../image/debian-verify.js';
 import { describeError } from '../../errors.js';
 import { ExitCodes } from '../../exit-codes.js';
 
@@ -152,6 +153,17 @@ export function registerDoctor(program: Command, ctx: CliContext, done: (code: n
             },
       );
       checks.push(caCheck(settings.extraCaCerts, ctx.env.NODE_EXTRA_CA_CERTS));
+      // A warning, not a failure: sessions run from an existing base image; only `image base` needs it.
+      const keyring = await keyringProblem();
+      checks.push(
+        keyring === null
+          ? {
+              name: 'keyring',
+              status: 'ok',
+              detail: 'Debian archive keyring present (base images are verified)',
+            }
+          : { name: 'keyring', status: 'warn', ...keyring },
+      );
       if (opts.json) printJson(ctx.stdout, checks);
       else {
         for (const c of checks) {

@@ -1,6 +1,6 @@
 import { cidrContains } from './address.js';
 import type { Cidr, IpAddress } from './address.js';
-import { hostText, normaliseHost } from './host.js';
+import { hostText, nonCanonicalReason, normaliseHost } from './host.js';
 import { matchHost } from './patterns.js';
 import type { CompiledEgressPolicy } from './policy.js';
 import { classifyAddress } from './ranges.js';
@@ -63,10 +63,12 @@ function exemption(policy: CompiledEgressPolicy, address: IpAddress, cls: Addres
 /**
  * Decides a target before any DNS lookup: host validity, address literals, deny then allow patterns,
  * ports. Deny patterns beat allow patterns; literals pass only inside allowCidrs (ports still apply).
+ * A host that is not already canonical is refused in every mode (host.ts says why).
  */
 export function decideTarget(policy: CompiledEgressPolicy, target: EgressTarget): TargetVerdict {
   const parsed = normaliseHost(target.host);
   const host = hostText(parsed, target.host);
+  const spelling = nonCanonicalReason(parsed, target.host);
   const base = { host, port: target.port, address: null };
   const portOk = policy.ports.has(target.port);
   const badPort = `port ${target.port} is not allowed (allowed: ${portList(policy)})`;
@@ -95,6 +97,8 @@ export function decideTarget(policy: CompiledEgressPolicy, target: EgressTarget)
           ...deny(policy, `deny:${cls.category}-address`, `${host} is ${cls.label}`, true),
         };
       }
+      if (spelling !== null)
+        return { ...literal, address, ...deny(policy, 'deny:non-canonical-host', spelling, true) };
       if (cidr === undefined) {
         const why = `${host} is an address literal; name the host, or allow its range in allowCidrs`;
         return { ...literal, address, ...deny(policy, 'deny:address-literal', why, false) };
@@ -112,6 +116,7 @@ export function decideTarget(policy: CompiledEgressPolicy, target: EgressTarget)
     }
     case 'name': {
       const named = { ...base, kind: 'name' as const };
+      if (spelling !== null) return { ...named, ...deny(policy, 'deny:non-canonical-host', spelling, true) };
       const denied = matchHost(policy.deny, parsed.name);
       if (denied !== null) {
         return {

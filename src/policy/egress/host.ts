@@ -2,10 +2,14 @@ import { isIPv4 } from 'node:net';
 import { parseIpv4, parseIpv6 } from './address.js';
 import type { IpAddress } from './address.js';
 
-/** What a host from a request turns out to be once normalised. */
+/**
+ * What a host from a request turns out to be once normalised. `canonical` says whether the raw text
+ * already was that form (ASCII case and one trailing dot aside): a host that needed decoding
+ * (percent-encoding, full-width or other Unicode forms, IDN in Unicode, a short or hex IPv4) is not.
+ */
 export type ParsedHost =
-  | { kind: 'name'; name: string }
-  | { kind: 'address'; address: IpAddress; zone: string | null }
+  | { kind: 'name'; name: string; canonical: boolean }
+  | { kind: 'address'; address: IpAddress; zone: string | null; canonical: boolean }
   | { kind: 'invalid'; reason: string };
 
 /** A host and port taken from a CONNECT target, an absolute URI or a Host header. */
@@ -23,7 +27,8 @@ const FORBIDDEN = /[\u0000-\u0020\u007f/\\?#@[\]:<>^|"'`{}]/;
  * Normalises a host exactly once, the way every later check sees it. Why WHATWG URL: it is the parser
  * browsers and Node's fetch use, it turns every IPv4 spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`,
  * `127.1`, full-width digits, percent-encoding) into dotted decimal and IDNs into punycode, so nothing
- * that is an address can pass as a name. Lower case; one trailing dot dropped.
+ * that is an address can pass as a name. Lower case; one trailing dot dropped. Whether the input needed
+ * any of that is kept in `canonical`: the decision refuses what was not (nonCanonicalReason).
  */
 export function normaliseHost(raw: string): ParsedHost {
   if (raw.length === 0 || raw.length > 1024) return { kind: 'invalid', reason: 'empty or overlong host' };
@@ -42,21 +47,24 @@ export function normaliseHost(raw: string): ParsedHost {
   } catch {
     return { kind: 'invalid', reason: 'not a valid host name or address' };
   }
+  // What the client wrote, up to ASCII case and one trailing dot: canonical iff URL changed nothing else.
+  const written = (raw.endsWith('.') ? raw.slice(0, -1) : raw).toLowerCase();
   // URL only emits dotted decimal for hosts it parsed as IPv4, whatever the spelling it was given.
   if (isIPv4(hostname)) {
     const address = parseIpv4(hostname);
-    if (address) return { kind: 'address', address, zone: null };
+    if (address) return { kind: 'address', address, zone: null, canonical: written === address.text };
   }
-  return hostName(hostname.endsWith('.') ? hostname.slice(0, -1) : hostname);
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  return hostName(name, written === name);
 }
 
-function hostName(name: string): ParsedHost {
+function hostName(name: string, canonical: boolean): ParsedHost {
   if (name.length === 0 || name.length > 253)
     return { kind: 'invalid', reason: 'host name length out of range' };
   if (!name.split('.').every((label) => LABEL.test(label))) {
     return { kind: 'invalid', reason: 'host name has an empty or invalid label' };
   }
-  return { kind: 'name', name };
+  return { kind: 'name', name, canonical };
 }
 
 // Why zone ids are kept apart: `fe80::1%eth0` names an interface on the gate itself; it is reported as
@@ -68,7 +76,19 @@ function ipv6Literal(inner: string): ParsedHost {
   if (zone !== null && zone.startsWith('25')) zone = zone.slice(2);
   const address = parseIpv6(text);
   if (address === null) return { kind: 'invalid', reason: 'not a valid IPv6 address' };
-  return { kind: 'address', address, zone };
+  return { kind: 'address', address, zone, canonical: text.toLowerCase() === address.text };
+}
+
+/**
+ * Why a host must arrive canonical: a check that decodes a spelling (`exa%6Dple.com`, full-width
+ * letters, `127.1`) decides on a name the client never sent, while the upstream, a vhost or a later
+ * resolver may read the raw text another way. One line for the refusal, or null when it is canonical.
+ */
+export function nonCanonicalReason(parsed: ParsedHost, raw: string): string | null {
+  if (parsed.kind === 'invalid' || parsed.canonical) return null;
+  const shown = JSON.stringify(raw.slice(0, 100));
+  const as = hostText(parsed, raw);
+  return `host ${shown} is not in canonical form (it decodes to ${as}); send ${as} itself`;
 }
 
 /** The text of a normalised host as events show it: the name, the canonical address, or `[v6]`. */

@@ -1,14 +1,14 @@
 // Why one entry point: the gate (egress/) and `ccbox policy test` import the same decision code.
-export type { EgressEvent, EgressPolicy } from './types.js';
+export type { EgressEvent, EgressPolicy, EventDecision, RelayEvent } from './types.js';
 export type { Cidr, IpAddress } from './address.js';
 export { cidrContains, parseCidr, parseIpAddress } from './address.js';
 export type { AddressCategory, AddressClass } from './ranges.js';
 export { classifyAddress } from './ranges.js';
 export type { Authority, ParsedHost } from './host.js';
-export { hostText, normaliseHost, parseAuthority } from './host.js';
+export { hostText, nonCanonicalReason, normaliseHost, parseAuthority } from './host.js';
 export type { HostPatterns } from './patterns.js';
 export { compilePatterns, matchHost, normalisePattern } from './patterns.js';
 export type { CompiledEgressPolicy } from './policy.js';
-export { compileEgressPolicy, EgressPolicyError, parseEgressPolicy } from './policy.js';
+export { compileEgressPolicy, EgressPolicyError, parseEgressPolicy, TUNNEL_DEFAULTS } from './policy.js';
 export type { AddressVerdict, EgressTarget, TargetVerdict, Verdict } from './decide.js';
 export { decideAddresses, decideTarget } from './decide.js';

@@ -12,8 +12,16 @@ export interface CompiledEgressPolicy {
   deny: HostPatterns;
   ports: ReadonlySet<number>;
   allowCidrs: readonly Cidr[];
+  /** Defaults applied: see EgressPolicy. */
+  tlsPorts: ReadonlySet<number>;
+  rawTunnelPorts: ReadonlySet<number>;
+  allowMissingSni: boolean;
+  headersTimeoutMs: number;
   policyVersion: string;
 }
+
+/** Defaults of the optional gate settings (EgressPolicy says what each does). */
+export const TUNNEL_DEFAULTS = { tlsPorts: [443], headersTimeoutMs: 10_000 } as const;
 
 /**
  * A policy that cannot be enforced as written; `problems` names every bad field, one per line.
@@ -54,6 +62,15 @@ export function parseEgressPolicy(value: unknown): EgressPolicy {
   for (const key of ['maxTunnels', 'connectTimeoutMs', 'idleTimeoutMs'] as const) {
     if (!isPositiveInt(value[key])) problems.push(`${key} must be a positive integer`);
   }
+  for (const key of ['tlsPorts', 'rawTunnelPorts'] as const) {
+    const list = value[key];
+    if (list !== undefined && (!Array.isArray(list) || !list.every((p) => isPositiveInt(p) && p <= 65535)))
+      problems.push(`${key} must be an array of integers 1-65535`);
+  }
+  if (value.allowMissingSni !== undefined && typeof value.allowMissingSni !== 'boolean')
+    problems.push('allowMissingSni must be true or false');
+  if (value.headersTimeoutMs !== undefined && !isPositiveInt(value.headersTimeoutMs))
+    problems.push('headersTimeoutMs must be a positive integer');
   if (typeof value.policyVersion !== 'string') problems.push('policyVersion must be a string');
   const known = new Set([
     'mode',
@@ -64,6 +81,10 @@ export function parseEgressPolicy(value: unknown): EgressPolicy {
     'maxTunnels',
     'connectTimeoutMs',
     'idleTimeoutMs',
+    'tlsPorts',
+    'rawTunnelPorts',
+    'allowMissingSni',
+    'headersTimeoutMs',
     'policyVersion',
   ]);
   for (const key of Object.keys(value)) if (!known.has(key)) problems.push(`unknown field ${key}`);
@@ -101,6 +122,10 @@ export function compileEgressPolicy(policy: EgressPolicy): CompiledEgressPolicy 
     deny: compilePatterns(deny),
     ports: new Set(policy.ports),
     allowCidrs,
+    tlsPorts: new Set(policy.tlsPorts ?? TUNNEL_DEFAULTS.tlsPorts),
+    rawTunnelPorts: new Set(policy.rawTunnelPorts ?? []),
+    allowMissingSni: policy.allowMissingSni ?? false,
+    headersTimeoutMs: policy.headersTimeoutMs ?? TUNNEL_DEFAULTS.headersTimeoutMs,
     policyVersion: policy.policyVersion,
   };
 }

@@ -25,9 +25,28 @@ export interface EgressPolicy {
   connectTimeoutMs: number;
   /** A tunnel or request with no traffic either way for this long is closed. */
   idleTimeoutMs: number;
+  /**
+   * Ports where a CONNECT tunnel must open with a TLS ClientHello naming the CONNECT host (default
+   * [443]). On other ports the first bytes must be TLS (checked the same way) or an HTTP request whose
+   * Host is the CONNECT host.
+   */
+  tlsPorts?: number[];
+  /** Ports where a tunnel may carry any protocol, unchecked (default none: e.g. [22] for git over ssh). */
+  rawTunnelPorts?: number[];
+  /** Whether a ClientHello without a server name may pass to a named host (default false). */
+  allowMissingSni?: boolean;
+  /** Time a client has for its request head, and a tunnel for its first bytes (default 10 000 ms). */
+  headersTimeoutMs?: number;
   /** Content hash of the profile this was compiled from; every decision event carries it. */
   policyVersion: string;
 }
+
+/**
+ * How a request ended: `allow` (forwarded), `deny` (refused by policy or by the gate's own checks),
+ * `failed` (allowed, but the destination could not be reached) or `aborted` (the client went away
+ * before the gate could forward). Why four: an audit must never read a failure as a success.
+ */
+export type EventDecision = 'allow' | 'deny' | 'failed' | 'aborted';
 
 /** One decision of the gate, written as a JSON line (a later issue stores and exports these). */
 export interface EgressEvent {
@@ -41,11 +60,34 @@ export interface EgressEvent {
   address: string | null;
   /** The rule that decided, e.g. `allow:*.example.com`, `deny:private-address`, `deny:not-allowlisted`. */
   rule: string;
-  decision: 'allow' | 'deny';
+  decision: EventDecision;
   mode: 'enforce' | 'report';
   /** Whether the request actually went through (report mode lets denied requests through). */
   forwarded: boolean;
   reason: string;
+  bytesUp: number;
+  bytesDown: number;
+  durationMs: number;
+  policyVersion: string;
+}
+
+/** One model-relay request, written to the same log. Never a body, a header value or a token. */
+export interface RelayEvent {
+  type: 'relay';
+  session: string;
+  time: string;
+  method: string;
+  /** The request path without its query, as forwarded (or refused). */
+  path: string;
+  /** The `model` field of a JSON request body, when there is one. */
+  model: string | null;
+  /** The status the agent got (the upstream's, or the relay's own refusal); 0 when none was sent. */
+  status: number;
+  decision: EventDecision;
+  /** e.g. `allow:POST /v1/messages`, `deny:route`, `deny:token`, `deny:framing`. */
+  rule: string;
+  reason: string;
+  /** Request body bytes sent upstream, and response body bytes sent back to the agent. */
   bytesUp: number;
   bytesDown: number;
   durationMs: number;

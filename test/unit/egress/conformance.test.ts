@@ -10,6 +10,7 @@ import {
   startHttpUpstream,
   tableResolver,
   testPolicy,
+  tunnelOpening,
   until,
 } from './helpers.js';
 
@@ -55,7 +56,7 @@ interface Case {
   policy?: Partial<EgressPolicy>;
   status: number;
   rule: string;
-  decision: 'allow' | 'deny';
+  decision: 'allow' | 'deny' | 'failed';
   /** Where the gate dials (checked address); absent means it must not dial. */
   dial?: string;
 }
@@ -104,6 +105,16 @@ const CASES: Case[] = [
   C('trailing dot', 'www.example.com.:443', allow('allow:*.example.com', PUBLIC_A)),
   C('upper case and trailing dot', 'Www.Example.Com.:443', allow('allow:*.example.com', PUBLIC_A)),
   C('two trailing dots', 'www.example.com..:443', deny('deny:invalid-host')),
+  // A name that needs decoding is refused, never decided as the name it decodes to (issue 17).
+  C('percent-encoded letter', 'www.exa%6Dple.com:443', deny('deny:non-canonical-host')),
+  C('short IPv4 inside an allowed range', '10.20.258:443', {
+    policy: CIDR_10_20,
+    ...deny('deny:non-canonical-host'),
+  }),
+  C('report: a percent-encoded name is still refused', 'www.exa%6Dple.com:443', {
+    policy: REPORT,
+    ...deny('deny:non-canonical-host'),
+  }),
   C('wildcard never matches the apex', 'example.com:443', deny('deny:not-allowlisted')),
   C('suffix without a dot boundary', 'evil-example.com:443', deny('deny:not-allowlisted')),
   C('label glued to the suffix', 'wwwexample.com:443', deny('deny:not-allowlisted')),
@@ -170,7 +181,12 @@ const CASES: Case[] = [
   C('name resolving to IPv6 loopback', 'loop.example.com:443', deny('deny:loopback-address')),
   C('name resolving to an IPv4-mapped address', 'mapped.example.com:443', deny('deny:ipv4-mapped-address')),
   C('name resolving to CGNAT', 'cgnat.example.com:443', deny('deny:cgnat-address')),
-  C('name that does not resolve', 'nx.example.com:443', deny('deny:dns-failure', 502)),
+  // Allowed, but not found: a decision of its own, never read as a success or a policy denial.
+  C('name that does not resolve', 'nx.example.com:443', {
+    status: 502,
+    rule: 'deny:dns-failure',
+    decision: 'failed',
+  }),
   C('name with no addresses', 'empty.example.com:443', deny('deny:dns-no-address', 502)),
   C(
     'several public answers: the first is dialled',
@@ -225,6 +241,7 @@ const CASES: Case[] = [
     ...deny('deny:host-mismatch'),
   }),
   H('plain HTTP to a non-allowed host', 'http://not-allowed.net/', deny('deny:not-allowlisted')),
+  H('plain HTTP to a percent-encoded name', 'http://api.exa%6Dple.org/', deny('deny:non-canonical-host')),
   H('plain HTTP to a refused port', 'http://api.example.org:8080/', deny('deny:port')),
   H('plain HTTP to loopback in decimal', 'http://2130706433/', deny('deny:loopback-address')),
   H('plain HTTP to metadata', 'http://169.254.169.254/latest/meta-data/', deny('deny:metadata-address')),
@@ -322,7 +339,8 @@ describe('egress conformance', () => {
         const client = await connectVia(gate.port, c.target);
         status = (await client.head()).status;
         if (status === 200) {
-          client.socket.write('ping');
+          // The opening the first-bytes check expects (tunnel-check tests cover the refusals).
+          client.socket.write(Buffer.concat([tunnelOpening(c.target), Buffer.from('ping')]));
           await client.waitFor('ping');
         }
         client.socket.end();

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { copyPool } from '../../../egress/src/copy-pool.js';
 import { downlink } from '../../../egress/src/downlink.js';
 import { startGate, type GateHandle } from '../../../egress/src/gate.js';
 import { memorySink, tableResolver, testPolicy, until } from './helpers.js';
@@ -29,7 +30,13 @@ async function serve(onSocket: (s: Socket) => void): Promise<number> {
 
 async function gateFor(port: number, sink = memorySink()): Promise<GateHandle> {
   const gate = await startGate({
-    policy: testPolicy({ allowHosts: ['site.test'], ports: [port], allowCidrs: ['127.0.0.1/32'] }),
+    // These tests are about carrying bytes: the port is a raw tunnel port (no first-bytes check).
+    policy: testPolicy({
+      allowHosts: ['site.test'],
+      ports: [port],
+      rawTunnelPorts: [port],
+      allowCidrs: ['127.0.0.1/32'],
+    }),
     session: 'downlink',
     sink,
     host: '127.0.0.1',
@@ -106,15 +113,18 @@ describe('the tunnel download path', () => {
 
 /** A client socket that records what it is given (and whether it would take more), and an upstream. */
 function fakeSockets(accept: () => boolean): {
-  client: Socket & { got: string[]; ended: boolean };
+  client: Socket & { got: string[]; ended: boolean; kept: Buffer[]; pending: Array<() => void> };
   upstream: Socket & { resumed: number };
 } {
   const client = Object.assign(new EventEmitter(), {
     got: [] as string[],
     ended: false,
     kept: [] as Buffer[],
-    write(chunk: Buffer): boolean {
+    /** Write callbacks not yet called: the writes that still hold their chunk. */
+    pending: [] as Array<() => void>,
+    write(chunk: Buffer, done?: () => void): boolean {
       client.kept.push(chunk); // kept by reference, as a write queue does
+      if (done !== undefined) client.pending.push(done);
       return accept();
     },
     end(): void {
@@ -130,20 +140,27 @@ function fakeSockets(accept: () => boolean): {
     },
   });
   return {
-    client: client as unknown as Socket & { got: string[]; ended: boolean },
+    client: client as unknown as Socket & {
+      got: string[];
+      ended: boolean;
+      kept: Buffer[];
+      pending: Array<() => void>;
+    },
     upstream: upstream as unknown as Socket & { resumed: number },
   };
 }
 
 /** What a read does: the socket fills the tunnel's buffer, then calls back with the byte count. */
-function read(d: ReturnType<typeof downlink>, text: string): boolean {
-  const n = d.reader.buffer.write(text);
+function read(d: ReturnType<typeof downlink>, text: string | Buffer): boolean {
+  const n = typeof text === 'string' ? d.reader.buffer.write(text) : text.copy(d.reader.buffer);
   return d.reader.callback(n, d.reader.buffer);
 }
 
+const pool = (): ReturnType<typeof copyPool> => copyPool({ size: 64 * 1024, keep: 4 });
+
 describe('downlink', () => {
   it('keeps bytes read before the tunnel opened, copied out of the reused buffer, and sends them first', () => {
-    const d = downlink(Buffer.alloc(1024));
+    const d = downlink(Buffer.alloc(1024), pool());
     expect(read(d, 'early-1 ')).toBe(true);
     expect(read(d, 'early-2 ')).toBe(true); // overwrites the buffer the first read used
     const { client, upstream } = fakeSockets(() => true);
@@ -153,7 +170,7 @@ describe('downlink', () => {
   });
 
   it('stops reading while the client is full and resumes once it drains', () => {
-    const d = downlink(Buffer.alloc(1024));
+    const d = downlink(Buffer.alloc(1024), pool());
     let full = true;
     const { client, upstream } = fakeSockets(() => !full);
     d.attach(client, upstream);
@@ -167,7 +184,7 @@ describe('downlink', () => {
   });
 
   it('passes the upstream half-close on after the bytes before it, also when it came early', () => {
-    const d = downlink(Buffer.alloc(1024));
+    const d = downlink(Buffer.alloc(1024), pool());
     read(d, 'bye');
     const { client, upstream } = fakeSockets(() => true);
     (upstream as unknown as { readableEnded: boolean }).readableEnded = true;
@@ -175,11 +192,51 @@ describe('downlink', () => {
     expect(client.got).toEqual(['bye']);
     expect(client.ended).toBe(true);
 
-    const later = downlink(Buffer.alloc(1024));
+    const later = downlink(Buffer.alloc(1024), pool());
     const two = fakeSockets(() => true);
     later.attach(two.client, two.upstream);
     expect(two.client.ended).toBe(false);
     two.upstream.emit('end');
     expect(two.client.ended).toBe(true);
+  });
+});
+
+describe('the copy pool', () => {
+  it('never hands out a buffer while a write still holds it, and reuses it once the write calls back', () => {
+    const copies = pool();
+    const d = downlink(Buffer.alloc(64 * 1024), copies);
+    const { client, upstream } = fakeSockets(() => true);
+    d.attach(client, upstream);
+    // Three large reads whose writes have not called back: three distinct buffers, each intact.
+    const fills = ['a', 'b', 'c'].map((c) => Buffer.alloc(48 * 1024, c));
+    for (const f of fills) read(d, f);
+    expect(copies.stats()).toEqual({ out: 3, free: 0 });
+    const backing = client.kept.map((b) => b.buffer);
+    expect(new Set(backing).size).toBe(3);
+    for (const [i, f] of fills.entries()) expect(client.kept[i]?.equals(f)).toBe(true);
+
+    // The second write completes (twice, as a misbehaving stream might): only its buffer comes back.
+    const second = client.pending[1];
+    second?.();
+    second?.();
+    expect(copies.stats()).toEqual({ out: 2, free: 1 });
+    read(d, Buffer.alloc(40 * 1024, 'd'));
+    read(d, Buffer.alloc(40 * 1024, 'e'));
+    expect(client.kept[3]?.buffer).toBe(backing[1]);
+    expect(client.kept[4]?.buffer).not.toBe(backing[1]);
+    // The writes still pending kept their bytes: nothing was copied over them.
+    expect(client.kept[0]?.equals(fills[0] ?? Buffer.alloc(0))).toBe(true);
+    expect(client.kept[2]?.equals(fills[2] ?? Buffer.alloc(0))).toBe(true);
+    expect(client.kept[4]?.equals(Buffer.alloc(40 * 1024, 'e'))).toBe(true);
+  });
+
+  it('keeps at most `keep` released buffers and copies small reads without the pool', () => {
+    const copies = copyPool({ size: 8 * 1024, keep: 2 });
+    const held = [1, 2, 3].map(() => copies.copy(Buffer.alloc(5 * 1024, 'x')));
+    for (const h of held) h.release();
+    expect(copies.stats()).toEqual({ out: 0, free: 2 });
+    const small = copies.copy(Buffer.from('tiny'));
+    expect(small.chunk.toString()).toBe('tiny');
+    expect(copies.stats()).toEqual({ out: 0, free: 2 });
   });
 });

@@ -34,6 +34,8 @@ export function useGateFixture(): GateFixture {
         policy: testPolicy({
           allowHosts: ['echo.test', 'web.test'],
           ports: [fixture.echo.port, fixture.web.port],
+          // The echo port carries raw bytes (tunnel mechanics); tunnel-check tests use web.test's port.
+          rawTunnelPorts: [fixture.echo.port],
           allowCidrs: ['127.0.0.1/32'],
           ...overrides,
         }),

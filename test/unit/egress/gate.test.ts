@@ -123,7 +123,8 @@ describe('the gate', () => {
     expect((await client.head()).status).toBe(502);
     await client.closed();
     const [event] = await f.events();
-    expect(event).toMatchObject({ decision: 'allow', forwarded: false, address: '127.0.0.1' });
+    // Not `allow`: an audit must not read an unreachable destination as a success.
+    expect(event).toMatchObject({ decision: 'failed', forwarded: false, address: '127.0.0.1' });
     expect(event?.reason).toContain('cannot connect');
   });
 

@@ -6,7 +6,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSink } from '../../../egress/src/events.js';
 import type { Resolver } from '../../../egress/src/resolver.js';
-import type { EgressEvent, EgressPolicy } from '../../../src/policy/egress/index.js';
+import type { EgressEvent, EgressPolicy, RelayEvent } from '../../../src/policy/egress/index.js';
 
 /** A policy with test defaults; tests override what they exercise. */
 export function testPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolicy {
@@ -24,12 +24,14 @@ export function testPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolicy 
   };
 }
 
-/** An in-memory sink; `events` fills as the gate decides. */
-export function memorySink(): EventSink & { events: EgressEvent[] } {
+/** An in-memory sink; `events` fills as the gate decides (and `relay` as the model relay forwards). */
+export function memorySink(): EventSink & { events: EgressEvent[]; relay: RelayEvent[] } {
   const events: EgressEvent[] = [];
+  const relay: RelayEvent[] = [];
   return {
     events,
-    write: (event) => void events.push(event),
+    relay,
+    write: (event) => void (event.type === 'relay' ? relay.push(event) : events.push(event)),
     failure: () => null,
     close: () => Promise.resolve(),
   };
@@ -165,4 +167,116 @@ export async function rawRequest(port: number, request: string): Promise<RawClie
 /** Sends `CONNECT target` to the gate. */
 export function connectVia(port: number, target: string): Promise<RawClient> {
   return rawRequest(port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+}
+
+/**
+ * A minimal ClientHello record: TLS 1.3 shape, one cipher suite, and a server_name extension when
+ * `name` is given (`split` sends the handshake across two records, as a large hello may be).
+ */
+export function clientHello(name: string | null, options: { split?: boolean; ech?: boolean } = {}): Buffer {
+  const ext = (type: number, body: Buffer): Buffer =>
+    Buffer.concat([Buffer.from([type >> 8, type & 0xff, body.length >> 8, body.length & 0xff]), body]);
+  const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+  const parts: Buffer[] = [];
+  if (name !== null) {
+    const host = Buffer.from(name, 'latin1');
+    const entry = Buffer.concat([Buffer.from([0]), u16(host.length), host]);
+    parts.push(ext(0x0000, Buffer.concat([u16(entry.length), entry])));
+  }
+  if (options.ech === true) parts.push(ext(0xfe0d, Buffer.alloc(8, 1)));
+  const extensions = Buffer.concat(parts);
+  const body = Buffer.concat([
+    Buffer.from([0x03, 0x03]),
+    Buffer.alloc(32, 7),
+    Buffer.from([0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]),
+    u16(extensions.length),
+    extensions,
+  ]);
+  const handshake = Buffer.concat([Buffer.from([0x01, 0, body.length >> 8, body.length & 0xff]), body]);
+  const record = (bytes: Buffer): Buffer =>
+    Buffer.concat([Buffer.from([0x16, 0x03, 0x01]), u16(bytes.length), bytes]);
+  if (options.split !== true) return record(handshake);
+  const half = Math.floor(handshake.length / 2);
+  return Buffer.concat([record(handshake.subarray(0, half)), record(handshake.subarray(half))]);
+}
+
+/** What a client sends first into a tunnel to `target` (host:port): a ClientHello on 443, else a GET. */
+export function tunnelOpening(target: string): Buffer {
+  const colon = target.lastIndexOf(':');
+  const host = target.slice(0, colon);
+  const port = Number(target.slice(colon + 1));
+  const literal = host.startsWith('[') || /^[\d.]+$/.test(host);
+  if (port === 443) return clientHello(literal ? null : host.toLowerCase().replace(/\.$/, ''));
+  return Buffer.from(`GET / HTTP/1.1\r\nHost: ${target}\r\n\r\n`);
+}
+
+/** A TCP upstream that records every byte of every connection and answers the first head once. */
+export async function startRecorder(): Promise<{
+  server: Server;
+  port: number;
+  /** Raw bytes received, one string (latin1) per connection, in accept order. */
+  received: string[];
+  connections: () => number;
+}> {
+  const received: string[] = [];
+  const server = createServer((socket) => {
+    const index = received.push('') - 1;
+    let answered = false;
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      received[index] += chunk.toString('latin1');
+      if (!answered && (received[index] ?? '').includes('\r\n\r\n') && !received[index]?.startsWith('\x16')) {
+        answered = true;
+        // Stays open a moment, so whatever else the gate sent would arrive and be recorded.
+        setTimeout(
+          () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok'),
+          100,
+        );
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    received,
+    connections: () => received.length,
+  };
+}
+
+/** One HTTP/1.1 request parsed off raw bytes, by its own framing; `rest` is whatever follows it. */
+export function parseOneRequest(raw: string): {
+  line: string;
+  headers: Array<[string, string]>;
+  body: string;
+  rest: string;
+} {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end === -1) throw new Error(`no complete request head in ${JSON.stringify(raw.slice(0, 200))}`);
+  const [line = '', ...fields] = raw.slice(0, end).split('\r\n');
+  const headers = fields.map((f): [string, string] => {
+    const colon = f.indexOf(':');
+    return [f.slice(0, colon).toLowerCase(), f.slice(colon + 1).trim()];
+  });
+  let rest = raw.slice(end + 4);
+  let body = '';
+  const length = headers.find(([n]) => n === 'content-length')?.[1];
+  if (headers.some(([n, v]) => n === 'transfer-encoding' && v === 'chunked')) {
+    for (;;) {
+      const eol = rest.indexOf('\r\n');
+      const size = Number.parseInt(rest.slice(0, eol), 16);
+      rest = rest.slice(eol + 2);
+      if (size === 0) {
+        rest = rest.slice(2);
+        break;
+      }
+      body += rest.slice(0, size);
+      rest = rest.slice(size + 2);
+    }
+  } else if (length !== undefined) {
+    body = rest.slice(0, Number(length));
+    rest = rest.slice(Number(length));
+  }
+  return { line, headers, body, rest };
 }

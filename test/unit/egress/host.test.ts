@@ -5,6 +5,10 @@ const text = (raw: string): string => {
   const parsed = normaliseHost(raw);
   return `${parsed.kind}:${hostText(parsed, raw)}`;
 };
+const canonical = (raw: string): boolean | null => {
+  const parsed = normaliseHost(raw);
+  return parsed.kind === 'invalid' ? null : parsed.canonical;
+};
 
 describe('normaliseHost', () => {
   it.each([
@@ -48,6 +52,28 @@ describe('normaliseHost', () => {
     ['', 'invalid:'],
   ])('%s → %s', (raw, expected) => {
     expect(text(raw)).toBe(expected);
+  });
+
+  it.each([
+    ['example.com', true],
+    ['EXAMPLE.Com', true],
+    ['example.com.', true],
+    ['127.0.0.1', true],
+    ['127.0.0.1.', true],
+    ['[::1]', true],
+    ['[2001:DB8::1]', true],
+    ['exa%6Dple.com', false],
+    ['ｅxample.com', false],
+    ['bücher.example', false],
+    ['xn--bcher-kva.example', true],
+    ['2130706433', false],
+    ['0x7f.1', false],
+    ['127.1', false],
+    ['１２７.0.0.1', false],
+    ['127%2E0.0.1', false],
+    ['[0:0:0:0:0:0:0:1]', false],
+  ])('%s is canonical: %s (one normaliser decides, for the wire and the pure function)', (raw, expected) => {
+    expect(canonical(raw)).toBe(expected);
   });
 
   it('keeps the zone id apart from the address', () => {

@@ -82,12 +82,27 @@ describe('decisions', () => {
       decision: 'allow',
       address: null,
     });
-    expect(decideTarget(enforce, { host: '0xa9fea9fe', port: 80 })).toMatchObject({
+    expect(decideTarget(enforce, { host: '169.254.169.254', port: 80 })).toMatchObject({
       kind: 'address',
       decision: 'allow',
       rule: 'allow:cidr:169.254.169.254/32',
       address: '169.254.169.254',
     });
+  });
+
+  it('refuses a host that needs decoding even where its decoded form is allowed, in every mode', () => {
+    for (const [policy, host] of [
+      [enforce, '0xa9fea9fe'],
+      [enforce, 'www.exa%6Dple.com'],
+      [enforce, 'ｗｗｗ.example.com'],
+      [report, 'www.exa%6Dple.com'],
+    ] as const) {
+      expect(decideTarget(policy, { host, port: 443 })).toMatchObject({
+        decision: 'deny',
+        rule: 'deny:non-canonical-host',
+        forwarded: false,
+      });
+    }
   });
 
   it('report mode records allowlist denials as forwarded, never address-safety ones', () => {

@@ -1,5 +1,7 @@
 // The bench's upstream server (runs inside its own container on the bench's upstream network). One
 // request per TCP connection, no TLS: a CONNECT tunnel carries raw TCP, so plain HTTP measures the proxy.
+// A connection may open with one TLS record (the client's stand-in ClientHello, which the gate checks
+// for its server name); it is skipped.
 //   GET /ping      -> 200 "pong"
 //   GET /bytes/N   -> 200 with N bytes from one preallocated buffer (backpressure respected)
 import net from 'node:net';
@@ -37,8 +39,18 @@ function respond(socket, line) {
 const server = net.createServer({ noDelay: true }, (socket) => {
   socket.on('error', () => socket.destroy());
   let head = '';
+  let skipped = false;
   const onData = (data) => {
     head += data.toString('latin1');
+    if (!skipped) {
+      if (head.length < 5) return;
+      if (head.charCodeAt(0) === 0x16) {
+        const length = 5 + ((head.charCodeAt(3) << 8) | head.charCodeAt(4));
+        if (head.length < length) return;
+        head = head.slice(length);
+      }
+      skipped = true;
+    }
     const end = head.indexOf('\r\n\r\n');
     if (end === -1) {
       if (head.length > MAX_HEADER) socket.destroy();
