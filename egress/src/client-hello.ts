@@ -47,13 +47,15 @@ export function parseClientHello(bytes: Buffer): ClientHello {
     have += length;
     offset += 5 + length;
     if (need === -1 && have >= 4) {
-      const head = Buffer.concat(fragments);
+      // Why the one-fragment case avoids concat: almost every ClientHello fits in its first record.
+      const head = fragments.length === 1 ? (fragments[0] as Buffer) : Buffer.concat(fragments);
       if (head[0] !== CLIENT_HELLO) return invalid('the first handshake message is not a ClientHello');
       need = 4 + head.readUIntBE(1, 3);
       if (need > MAX_CLIENT_HELLO_BYTES) return invalid('ClientHello too large');
     }
   }
-  const message = Buffer.concat(fragments).subarray(4, need);
+  const whole = fragments.length === 1 ? (fragments[0] as Buffer) : Buffer.concat(fragments);
+  const message = whole.subarray(4, need);
   return readHello(message);
 }
 
