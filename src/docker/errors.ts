@@ -39,6 +39,25 @@ export function isUnreachable(error: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE.has(code) && statusCodeOf(error) === undefined;
 }
 
+const CONNECTION_LOST = new Set(['EPIPE', 'ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** True when a connection to the engine broke during a request (no HTTP answer came back). */
+export function isConnectionLost(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && CONNECTION_LOST.has(code) && statusCodeOf(error) === undefined;
+}
+
+/** Why exit 3: the session's state is unknown to ccbox once the engine connection broke under it. */
+export function connectionLostError(operation: string, error: unknown): CcboxError {
+  return new CcboxError(`The engine connection was lost (${operation}): ${engineMessageOf(error)}`, {
+    code: 'engine-connection-lost',
+    exitCode: ExitCodes.engineUnavailable,
+    hint: 'ccbox removed the session over a new connection; `ccbox gc` removes anything that is left.',
+    cause: error,
+  });
+}
+
 export function isNotFound(error: unknown): boolean {
   return statusCodeOf(error) === 404;
 }
