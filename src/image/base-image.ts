@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CcboxError } from '../errors.js';
+import type { ErrorCode } from '../error-codes.js';
 import { ExitCodes } from '../exit-codes.js';
 import { LABEL_BASE, type Engine } from '../session/engine.js';
 import { normalizeMirror } from './debian-mirror.js';
@@ -31,7 +32,7 @@ export interface BuildBaseImageOptions {
 
 function buildError(
   message: string,
-  options: { code: string; hint?: string; details?: string[]; cause?: unknown },
+  options: { code: ErrorCode; hint?: string; details?: string[]; cause?: unknown },
 ): CcboxError {
   return new CcboxError(message, { exitCode: ExitCodes.imageBuildFailed, ...options });
 }
@@ -112,14 +113,14 @@ function debootstrap(
       if (err.code === 'ENOENT') {
         reject(
           buildError(`debootstrap is not installed (${executable} not found)`, {
-            code: 'debootstrap-missing',
+            code: 'DEBOOTSTRAP_MISSING',
             hint: 'Install it with `apt-get install debootstrap`, or import a Debian image as ccbox/base:bookworm yourself.',
             cause: err,
           }),
         );
       } else
         reject(
-          buildError(`Could not run debootstrap: ${err.message}`, { code: 'debootstrap-failed', cause: err }),
+          buildError(`Could not run debootstrap: ${err.message}`, { code: 'DEBOOTSTRAP_FAILED', cause: err }),
         );
     });
     child.on('close', (code, sig) => {
@@ -128,7 +129,7 @@ function debootstrap(
       if (signal?.aborted) {
         reject(
           new CcboxError('Building the base image was cancelled', {
-            code: 'aborted',
+            code: 'ABORTED',
             exitCode: ExitCodes.interrupted,
           }),
         );
@@ -136,7 +137,7 @@ function debootstrap(
       else {
         reject(
           buildError(`debootstrap failed (${code === null ? `signal ${sig}` : `exit ${code}`})`, {
-            code: 'debootstrap-failed',
+            code: 'DEBOOTSTRAP_FAILED',
             hint: 'Check that the mirror is reachable and serves the suite; the last lines of its output are above.',
             details: tail,
           }),
@@ -176,7 +177,7 @@ export async function buildBaseImage(
   // Why validate: both end up as debootstrap arguments and a suite is only ever a codename.
   if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
     throw new CcboxError(`Not a Debian suite: ${suite}`, {
-      code: 'suite-invalid',
+      code: 'SUITE_INVALID',
       exitCode: ExitCodes.invalidInput,
     });
   }
@@ -184,7 +185,7 @@ export async function buildBaseImage(
   const uid = options.uid ?? process.getuid?.() ?? -1;
   if (uid !== 0) {
     throw buildError('Building the base image needs root (debootstrap creates device nodes and chroots)', {
-      code: 'base-needs-root',
+      code: 'BASE_NEEDS_ROOT',
       hint: 'Run `sudo ccbox image base`, or import a Debian rootfs as ccbox/base:bookworm yourself.',
     });
   }

@@ -11,7 +11,7 @@ export interface TarHeader {
 }
 
 function invalid(message: string): CcboxError {
-  return new CcboxError(message, { code: 'npm.tarball-invalid', exitCode: ExitCodes.imageBuildFailed });
+  return new CcboxError(message, { code: 'NPM_TARBALL_INVALID', exitCode: ExitCodes.imageBuildFailed });
 }
 
 function cString(block: Buffer, start: number, length: number): string {

@@ -20,7 +20,7 @@ export interface ExtractOptions {
 const CHUNK = 1 << 20;
 
 function tarError(message: string, hint?: string): CcboxError {
-  return new CcboxError(message, { code: 'npm.tarball-invalid', exitCode: ExitCodes.imageBuildFailed, hint });
+  return new CcboxError(message, { code: 'NPM_TARBALL_INVALID', exitCode: ExitCodes.imageBuildFailed, hint });
 }
 
 /**
