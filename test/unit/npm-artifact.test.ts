@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_CLAUDE_CODE_INTEGRITY,
   DEFAULT_CLAUDE_CODE_VERSION,
-} from '../../src/image/claude-code-version.js';
+} from '../../src/claude-code-version.js';
 import { fetchNpmArtifact, type FetchLike } from '../../src/image/npm-artifact.js';
 import {
   CLAUDE_BINARY_IN_TARBALL,
