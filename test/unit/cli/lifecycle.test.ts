@@ -43,9 +43,9 @@ describe('the lifecycle', () => {
   it('runs each teardown once, whoever asks, and gives up on one that hangs', async () => {
     using life = createLifecycle({ proc: fakeProcess() });
     let runs = 0;
-    const once = life.addTeardown(async () => {
+    const once = life.addTeardown(() => {
       runs += 1;
-      return ['removed'];
+      return Promise.resolve(['removed']);
     });
     life.addTeardown(() => new Promise<never>(() => undefined));
     expect(await once()).toEqual(['removed']);
