@@ -20,13 +20,16 @@ const plan = (ref: string, cwd?: string, today?: string) =>
   compile(loadProfile(ref, loadOptions(cwd, today)).profile);
 
 describe('compile', () => {
-  it.each(BUILTINS)('%s: managed settings, MCP, egress and container match the golden files', async (tier) => {
-    const p = plan(tier);
-    await golden(`${tier}.managed-settings.json`, p.managedSettings);
-    await golden(`${tier}.managed-mcp.json`, p.managedMcp);
-    await golden(`${tier}.egress.json`, p.egress);
-    await golden(`${tier}.container.json`, p.container);
-  });
+  it.each(BUILTINS)(
+    '%s: managed settings, MCP, egress and container match the golden files',
+    async (tier) => {
+      const p = plan(tier);
+      await golden(`${tier}.managed-settings.json`, p.managedSettings);
+      await golden(`${tier}.managed-mcp.json`, p.managedMcp);
+      await golden(`${tier}.egress.json`, p.egress);
+      await golden(`${tier}.container.json`, p.container);
+    },
+  );
 
   it('gives every tier its own policy version, and the version is the one in egress and hook policy', () => {
     const versions = BUILTINS.map((t) => plan(t).policyVersion);
