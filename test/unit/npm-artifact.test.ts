@@ -9,10 +9,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CLAUDE_CODE_INTEGRITY,
-  DEFAULT_CLAUDE_CODE_VERSION,
-} from '../../src/claude-code-version.js';
+import { DEFAULT_CLAUDE_CODE_INTEGRITY, DEFAULT_CLAUDE_CODE_VERSION } from '../../src/claude-code-version.js';
 import { fetchNpmArtifact, type FetchLike } from '../../src/image/npm-artifact.js';
 import {
   CLAUDE_BINARY_IN_TARBALL,
