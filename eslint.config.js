@@ -42,6 +42,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // npm tarballs (the pinned Claude Code package) are read with tar-stream too; nothing else of the engine.
+    files: ['src/image/npm-tar.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs'], message: 'Only src/docker speaks to the engine.' },
+            { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/ui/**'],
     rules: {
       'no-restricted-imports': [
