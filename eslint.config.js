@@ -42,6 +42,21 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // npm tarballs (the pinned Claude Code package) are read with tar-stream too; nothing else of the engine.
+    files: ['src/image/npm-tar.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs'], message: 'Only src/docker speaks to the engine.' },
+            { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/ui/**'],
     rules: {
       'no-restricted-imports': [
@@ -63,8 +78,48 @@ export default tseslint.config(
           patterns: [
             { group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'], message: 'Policy code is pure.' },
             {
-              group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'],
-              message: 'Imports flow one way.',
+              group: ['**/docker/**', '**/session/**', '**/image/**', '**/ui/**', '**/cli/**'],
+              message:
+                'Imports flow one way: policy and profile are below the engine, session, image and UI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The session layer speaks to the engine through its Engine interface (src/session/engine.ts), and to
+    // the user through events; the CLI wires in the Docker client and the UI.
+    files: ['src/session/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'],
+              message: 'Session code never talks to the engine SDK or the terminal.',
+            },
+            {
+              group: ['**/docker/**', '**/ui/**', '**/cli/**'],
+              message: 'Imports flow one way: cli → session; the engine and the UI are wired in by the CLI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The gate is built from egress/ alone (plus the pure policy types): nothing else of ccbox is in it.
+    files: ['egress/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)src/(?!policy/|audit/)',
+              message: 'egress/ imports only src/policy (and src/audit).',
             },
           ],
         },

@@ -1,8 +1,10 @@
+import type { ErrorCode } from './error-codes.js';
 import type { ExitCode } from './exit-codes.js';
 
 /** Why: every failure carries a stable code, the exit code it maps to, and a hint that says how to go on. */
 export interface CcboxErrorOptions {
-  code: string;
+  /** One of the list in error-codes.ts. */
+  code: ErrorCode;
   exitCode: ExitCode;
   hint?: string;
   cause?: unknown;
@@ -11,7 +13,7 @@ export interface CcboxErrorOptions {
 }
 
 export class CcboxError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: ExitCode;
   readonly hint: string | undefined;
   readonly details: readonly string[];

@@ -16,10 +16,17 @@ export const ExitCodes = {
   sandboxFailed: 5,
   /** A bug in ccbox. */
   internal: 70,
+  /** The terminal went away (SIGHUP); the session was cleaned up. */
+  hangup: 129,
   /** Interrupted by Ctrl-C (SIGINT). */
   interrupted: 130,
   /** Terminated by SIGTERM. */
   terminated: 143,
+  /**
+   * stdout or stderr was closed by its reader (`ccbox shell -- cmd | head -1`): the session was ended and
+   * cleaned up. 128 + SIGPIPE, what a shell reports for a writer whose reader left; not the command's code.
+   */
+  outputClosed: 141,
 } as const;
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { Writable } from 'node:stream';
 import { builtinProfilesDir } from '../paths.js';
 import type { LoadOptions } from '../profile/load.js';
+import type { Lifecycle } from './lifecycle.js';
 
 /**
  * Everything a command may know about its surroundings, read once at start-up. Why: `process.env`
@@ -18,10 +19,13 @@ export interface CliContext {
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The process's one lifecycle (main.ts); absent in-process (tests), where a command makes its own. */
+  lifecycle?: Lifecycle;
 }
 
-export function createContext(): CliContext {
+export function createContext(lifecycle?: Lifecycle): CliContext {
   return {
+    ...(lifecycle ? { lifecycle } : {}),
     env: { ...process.env },
     cwd: process.cwd(),
     home: os.homedir(),

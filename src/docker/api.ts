@@ -134,8 +134,14 @@ export class EngineApi {
         req.once('response', resolve);
         req.once('error', (err: Error & { code?: string }) => {
           // Why one retry: a kept-alive connection the engine closed while idle fails before the engine
-          // read the request, so sending it again is safe (a streamed body cannot be sent again).
-          if (req.reusedSocket && err.code === 'ECONNRESET' && !options.input && !retried)
+          // read the request, so sending it again is safe (a streamed body cannot be sent again). On a
+          // Unix socket the peer's close shows as EPIPE on the write instead of ECONNRESET.
+          if (
+            req.reusedSocket &&
+            (err.code === 'ECONNRESET' || err.code === 'EPIPE') &&
+            !options.input &&
+            !retried
+          )
             resolve(attempt(true));
           else reject(err);
         });

@@ -12,7 +12,7 @@ const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
 function contextError(message: string, cause?: unknown): CcboxError {
   return new CcboxError(`Build context: ${message}`, {
-    code: 'build-context-invalid',
+    code: 'BUILD_CONTEXT_INVALID',
     exitCode: ExitCodes.imageBuildFailed,
     cause,
   });

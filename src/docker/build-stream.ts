@@ -116,7 +116,7 @@ export class BuildStreamScanner {
     this.partialLine = '';
     if (this.pull !== undefined) {
       throw new CcboxError(`${what} tried to pull from a registry (${this.pull}); ccbox never pulls.`, {
-        code: 'image-pull-blocked',
+        code: 'IMAGE_PULL_BLOCKED',
         exitCode: ExitCodes.imageBuildFailed,
         hint: 'Build or import the base image locally first (`ccbox image base`).',
         details: this.tail,
@@ -130,7 +130,7 @@ export class BuildStreamScanner {
   failureError(what: string, message: string, cause?: unknown): CcboxError {
     const at = this.lastStep === undefined ? '' : ` at ${this.lastStep}`;
     return new CcboxError(`${what} failed${at}: ${message}`, {
-      code: 'image-build-failed',
+      code: 'IMAGE_BUILD_FAILED',
       exitCode: ExitCodes.imageBuildFailed,
       hint: 'The last lines of the build output are shown above.',
       details: [...this.tail],

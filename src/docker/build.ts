@@ -12,7 +12,7 @@ async function readDockerfile(options: BuildImageOptions, dockerfile: string): P
   const entry = options.context.find((e) => normalizeContextPath(e.path) === dockerfile);
   if (!entry) {
     throw new CcboxError(`The build context has no ${dockerfile}`, {
-      code: 'build-context-invalid',
+      code: 'BUILD_CONTEXT_INVALID',
       exitCode: ExitCodes.imageBuildFailed,
     });
   }
@@ -41,7 +41,7 @@ export async function buildImage(
       const text = `${base} is not available locally; ccbox does not pull images from a registry`;
       onProgress({ kind: 'pull-blocked', text });
       throw new CcboxError(`${what} failed: ${text}.`, {
-        code: 'base-image-missing',
+        code: 'BASE_IMAGE_MISSING',
         exitCode: ExitCodes.imageBuildFailed,
         hint: base.startsWith('ccbox/base')
           ? 'Build it with `ccbox image base`.'
@@ -86,7 +86,7 @@ export async function buildImage(
   const image = await inspectImage(options.tag);
   if (!image) {
     throw new CcboxError(`${what} ended without producing ${options.tag}`, {
-      code: 'image-build-failed',
+      code: 'IMAGE_BUILD_FAILED',
       exitCode: ExitCodes.imageBuildFailed,
       details: outcome.tail,
     });

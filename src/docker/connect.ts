@@ -25,7 +25,7 @@ export function engineSocketCandidates(dirs: { xdgRuntimeDir?: string; home?: st
 
 function badHost(value: string, why: string): CcboxError {
   return new CcboxError(`Unsupported engine address ${JSON.stringify(value)}: ${why}`, {
-    code: 'engine-host-invalid',
+    code: 'ENGINE_HOST_INVALID',
     exitCode: ExitCodes.invalidInput,
     hint: 'Use unix:///path/to/docker.sock (Docker or Podman) or tcp://127.0.0.1:PORT.',
   });
@@ -89,7 +89,7 @@ export async function connectEngine(options: ConnectEngineOptions = {}): Promise
     }
     if (!endpoint) {
       throw new CcboxError(`No container engine socket found (looked at ${candidates.join(', ')})`, {
-        code: 'engine-unreachable',
+        code: 'ENGINE_UNREACHABLE',
         exitCode: ExitCodes.engineUnavailable,
         hint: 'Start Docker, or Podman with `podman system service --time=0`, or set DOCKER_HOST.',
       });

@@ -14,7 +14,7 @@ export const PODMAN_DEFAULT_ULIMITS = [
 
 function invalid(message: string): CcboxError {
   return new CcboxError(`Invalid container spec: ${message}`, {
-    code: 'container-spec-invalid',
+    code: 'CONTAINER_SPEC_INVALID',
     exitCode: ExitCodes.internal,
   });
 }

@@ -13,7 +13,15 @@ import type {
 import type { EngineApi } from './api.js';
 import { splitAttachSocket } from './attach.js';
 import { StreamDemuxer } from './demux.js';
-import { abortedError, engineError, engineMessageOf, isNotFound, statusCodeOf } from './errors.js';
+import {
+  abortedError,
+  connectionLostError,
+  engineError,
+  engineMessageOf,
+  isConnectionLost,
+  isNotFound,
+  statusCodeOf,
+} from './errors.js';
 import { execInContainer } from './exec.js';
 import { toContainerInspect } from './inspect.js';
 
@@ -63,6 +71,7 @@ export class DockerContainer implements ContainerHandle {
       return result.StatusCode;
     } catch (err) {
       if (signal?.aborted) throw abortedError(`Waiting for ${this.name}`, err);
+      if (isConnectionLost(err)) throw connectionLostError(`waiting for ${this.name}`, err);
       this.fail('Waiting for container', err);
     }
   }

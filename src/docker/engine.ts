@@ -194,7 +194,7 @@ export class DockerEngine implements Engine {
 function requireSessionLabel(what: string, labels: Readonly<Record<string, string>>): void {
   if (!labels[LABEL_SESSION]) {
     throw new CcboxError(`Refusing to create ${what} without a ${LABEL_SESSION} label`, {
-      code: 'missing-session-label',
+      code: 'MISSING_SESSION_LABEL',
       exitCode: ExitCodes.internal,
     });
   }

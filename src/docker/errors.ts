@@ -39,6 +39,25 @@ export function isUnreachable(error: unknown): boolean {
   return typeof code === 'string' && UNREACHABLE.has(code) && statusCodeOf(error) === undefined;
 }
 
+const CONNECTION_LOST = new Set(['EPIPE', 'ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** True when a connection to the engine broke during a request (no HTTP answer came back). */
+export function isConnectionLost(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && CONNECTION_LOST.has(code) && statusCodeOf(error) === undefined;
+}
+
+/** Why exit 3: the session's state is unknown to ccbox once the engine connection broke under it. */
+export function connectionLostError(operation: string, error: unknown): CcboxError {
+  return new CcboxError(`The engine connection was lost (${operation}): ${engineMessageOf(error)}`, {
+    code: 'ENGINE_CONNECTION_LOST',
+    exitCode: ExitCodes.engineUnavailable,
+    hint: 'ccbox removed the session over a new connection; `ccbox gc` removes anything that is left.',
+    cause: error,
+  });
+}
+
 export function isNotFound(error: unknown): boolean {
   return statusCodeOf(error) === 404;
 }
@@ -59,14 +78,14 @@ export function engineError(operation: string, error: unknown, exitCode: ExitCod
   if (error instanceof CcboxError) return error;
   if (isUnreachable(error)) {
     return new CcboxError(`The container engine is not reachable (${operation}): ${engineMessageOf(error)}`, {
-      code: 'engine-unreachable',
+      code: 'ENGINE_UNREACHABLE',
       exitCode: ExitCodes.engineUnavailable,
       hint: 'Start Docker (or `podman system service`) and check DOCKER_HOST and the socket permissions.',
       cause: error,
     });
   }
   return new CcboxError(`${operation} failed: ${engineMessageOf(error)}`, {
-    code: 'engine-request-failed',
+    code: 'ENGINE_REQUEST_FAILED',
     exitCode,
     cause: error,
   });
@@ -74,5 +93,5 @@ export function engineError(operation: string, error: unknown, exitCode: ExitCod
 
 /** Why a distinct error: Ctrl-C during a build or exec is an interruption, not a broken image or sandbox. */
 export function abortedError(what: string, cause?: unknown): CcboxError {
-  return new CcboxError(`${what} was cancelled`, { code: 'aborted', exitCode: ExitCodes.interrupted, cause });
+  return new CcboxError(`${what} was cancelled`, { code: 'ABORTED', exitCode: ExitCodes.interrupted, cause });
 }

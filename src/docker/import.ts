@@ -72,7 +72,7 @@ export async function importRootfs(
     if (options.signal?.aborted) throw abortedError(what, err);
     if (packError) {
       throw new CcboxError(`${what} failed reading the root filesystem: ${packError.message}`, {
-        code: 'image-import-failed',
+        code: 'IMAGE_IMPORT_FAILED',
         exitCode: ExitCodes.imageBuildFailed,
         cause: packError,
       });
@@ -82,7 +82,7 @@ export async function importRootfs(
   const image = await inspectImage(options.tag);
   if (!image) {
     throw new CcboxError(`${what} ended without producing ${options.tag}`, {
-      code: 'image-import-failed',
+      code: 'IMAGE_IMPORT_FAILED',
       exitCode: ExitCodes.imageBuildFailed,
     });
   }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { CcboxError } from '../errors.js';
+import { minimalHostEnv, PROXY_ENV, runHostCommand } from '../host/command.js';
+import type { ErrorCode } from '../error-codes.js';
 import { ExitCodes } from '../exit-codes.js';
 import { LABEL_BASE, type Engine } from '../session/engine.js';
 import { normalizeMirror } from './debian-mirror.js';
@@ -43,7 +43,7 @@ export const LABEL_BASE_RELEASE = 'dev.ccbox.base.release-sha256';
 
 function buildError(
   message: string,
-  options: { code: string; hint?: string; details?: string[]; cause?: unknown },
+  options: { code: ErrorCode; hint?: string; details?: string[]; cause?: unknown },
 ): CcboxError {
   return new CcboxError(message, { exitCode: ExitCodes.imageBuildFailed, ...options });
 }
@@ -61,12 +61,12 @@ async function mountsUnder(given: string): Promise<string[]> {
     .sort((a, b) => b.length - a.length);
 }
 
-function run(command: string, args: readonly string[]): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: 'ignore' });
-    child.on('error', () => resolve(-1));
-    child.on('close', (code) => resolve(code ?? -1));
-  });
+async function run(command: string, args: readonly string[]): Promise<number> {
+  const r = await runHostCommand(command, args, {
+    env: minimalHostEnv(process.env),
+    timeoutMs: 60_000,
+  }).catch(() => undefined);
+  return r?.code ?? -1;
 }
 
 /**
@@ -86,8 +86,8 @@ async function removeRootfs(dir: string, log: (line: string) => void): Promise<v
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Runs debootstrap with an argv array; kills its whole process group on abort. Rejects on failure. */
-function debootstrap(
+/** Runs debootstrap with an argv array; ends its whole process group on abort. Rejects on failure. */
+async function debootstrap(
   executable: string,
   args: readonly string[],
   signal: AbortSignal | undefined,
@@ -95,70 +95,43 @@ function debootstrap(
   verify: { mirror: string; keyring: string },
 ): Promise<void> {
   const tail: string[] = [];
-  return new Promise<void>((resolve, reject) => {
-    // Why detached: debootstrap runs wget, dpkg and chroot children; a group lets abort stop all of them.
-    const child = spawn(executable, [...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const kill = (sig: NodeJS.Signals): void => {
-      if (child.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(-child.pid, sig);
-        } catch {
-          // already gone
-        }
-      }
-    };
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => {
-      kill('SIGTERM');
-      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        log(line);
+  const r = await runHostCommand(executable, args, {
+    env: minimalHostEnv(process.env, PROXY_ENV),
+    // An hour: a slow mirror is slow, but a hung debootstrap must still end.
+    timeoutMs: 3_600_000,
+    signal,
+    // Why a group: debootstrap runs wget, dpkg and chroot children; abort must stop all of them.
+    group: true,
+    killGraceMs: KILL_GRACE_MS,
+    onLine: (line) => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      log(line);
+    },
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT')
+      throw buildError(`debootstrap is not installed (${executable} not found)`, {
+        code: 'DEBOOTSTRAP_MISSING',
+        hint: 'Install it with `apt-get install debootstrap`, or import a Debian image as ccbox/base:bookworm yourself.',
+        cause: err,
       });
-    }
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (err.code === 'ENOENT') {
-        reject(
-          buildError(`debootstrap is not installed (${executable} not found)`, {
-            code: 'debootstrap-missing',
-            hint: 'Install it with `apt-get install debootstrap`, or import a Debian image as ccbox/base:bookworm yourself.',
-            cause: err,
-          }),
-        );
-      } else
-        reject(
-          buildError(`Could not run debootstrap: ${err.message}`, { code: 'debootstrap-failed', cause: err }),
-        );
-    });
-    child.on('close', (code, sig) => {
-      signal?.removeEventListener('abort', onAbort);
-      clearTimeout(killTimer);
-      if (signal?.aborted) {
-        reject(
-          new CcboxError('Building the base image was cancelled', {
-            code: 'aborted',
-            exitCode: ExitCodes.interrupted,
-          }),
-        );
-      } else if (code === 0) resolve();
-      else {
-        const unverified = unverifiedMirrorError(verify.mirror, verify.keyring, tail);
-        if (unverified !== null) return reject(unverified);
-        reject(
-          buildError(`debootstrap failed (${code === null ? `signal ${sig}` : `exit ${code}`})`, {
-            code: 'debootstrap-failed',
-            hint: 'Check that the mirror is reachable and serves the suite; the last lines of its output are above.',
-            details: tail,
-          }),
-        );
-      }
-    });
+    throw buildError(`Could not run debootstrap: ${err.message}`, { code: 'DEBOOTSTRAP_FAILED', cause: err });
   });
+  if (signal?.aborted)
+    throw new CcboxError('Building the base image was cancelled', {
+      code: 'ABORTED',
+      exitCode: ExitCodes.interrupted,
+    });
+  if (r.code !== 0) {
+    const unverified = unverifiedMirrorError(verify.mirror, verify.keyring, tail);
+    if (unverified !== null) throw unverified;
+  }
+  if (r.code !== 0)
+    throw buildError(`debootstrap failed (${r.signal ? `signal ${r.signal}` : `exit ${r.code}`})`, {
+      code: 'DEBOOTSTRAP_FAILED',
+      hint: 'Check that the mirror is reachable and serves the suite; the last lines of its output are above.',
+      details: tail,
+    });
 }
 
 /**
@@ -191,7 +164,7 @@ export async function buildBaseImage(
   // Why validate: both end up as debootstrap arguments and a suite is only ever a codename.
   if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
     throw new CcboxError(`Not a Debian suite: ${suite}`, {
-      code: 'suite-invalid',
+      code: 'SUITE_INVALID',
       exitCode: ExitCodes.invalidInput,
     });
   }
@@ -199,7 +172,7 @@ export async function buildBaseImage(
   const uid = options.uid ?? process.getuid?.() ?? -1;
   if (uid !== 0) {
     throw buildError('Building the base image needs root (debootstrap creates device nodes and chroots)', {
-      code: 'base-needs-root',
+      code: 'BASE_NEEDS_ROOT',
       hint: 'Run `sudo ccbox image base`, or import a Debian rootfs as ccbox/base:bookworm yourself.',
     });
   }

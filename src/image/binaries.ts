@@ -11,7 +11,7 @@ import {
   platformPackage,
   supportedArch,
 } from './npm-platform.js';
-import { DEFAULT_CLAUDE_CODE_INTEGRITY, DEFAULT_CLAUDE_CODE_VERSION } from './claude-code-version.js';
+import { DEFAULT_CLAUDE_CODE_INTEGRITY, DEFAULT_CLAUDE_CODE_VERSION } from '../claude-code-version.js';
 
 /** Where pinned binaries come from and are kept. */
 export interface BinarySource {

@@ -110,7 +110,7 @@ function isUsableUri(uri: string): boolean {
 export function normalizeMirror(uri: string): string {
   if (!isUsableUri(uri)) {
     throw new CcboxError(`Not a usable Debian mirror: ${uri}`, {
-      code: 'mirror-invalid',
+      code: 'MIRROR_INVALID',
       exitCode: ExitCodes.invalidInput,
       hint: 'Give an http://, https:// or file:// URL of a Debian archive, e.g. http://deb.debian.org/debian.',
     });

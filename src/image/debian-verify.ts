@@ -20,7 +20,7 @@ export async function requireKeyring(keyring: string): Promise<void> {
     await access(keyring, constants.R_OK);
   } catch (cause) {
     throw new CcboxError(`the Debian archive keyring ${keyring} is not readable`, {
-      code: 'keyring-missing',
+      code: 'KEYRING_MISSING',
       exitCode: ExitCodes.imageBuildFailed,
       hint: KEYRING_HINT,
       cause,
@@ -65,7 +65,7 @@ export function unverifiedMirrorError(
   const reason = lines.find((line) => UNVERIFIED.test(line));
   if (reason === undefined) return null;
   return new CcboxError(`the mirror ${mirror} could not be verified: ${reason.replace(/^E: /, '')}`, {
-    code: 'mirror-unverified',
+    code: 'MIRROR_UNVERIFIED',
     exitCode: ExitCodes.imageBuildFailed,
     hint: `Its Release file must carry a valid signature by a key in ${keyring}. Use a Debian mirror you trust (CCBOX_DEBIAN_MIRROR or --mirror); nothing was installed.`,
     details: [...lines],
@@ -86,7 +86,7 @@ export async function verifiedReleaseDigest(rootfs: string, mirror: string, suit
       .digest('hex');
   } catch (cause) {
     throw new CcboxError(`debootstrap left no verified Release file (${name})`, {
-      code: 'release-missing',
+      code: 'RELEASE_MISSING',
       exitCode: ExitCodes.imageBuildFailed,
       hint: 'This debootstrap keeps its lists elsewhere; report it with `debootstrap --version`.',
       cause,

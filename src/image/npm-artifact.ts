@@ -60,14 +60,14 @@ const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 function validate(name: string, version: string): void {
   if (!PACKAGE_NAME.test(name) || name.length > 214) {
     throw new CcboxError(`'${name}' is not a valid npm package name`, {
-      code: 'npm.invalid-name',
+      code: 'NPM_INVALID_NAME',
       exitCode: ExitCodes.invalidInput,
     });
   }
   if (!EXACT_SEMVER.test(version)) {
     // Why: a tag or range would let the registry choose which binary runs inside the sandbox.
     throw new CcboxError(`'${version}' is not an exact version of ${name}`, {
-      code: 'npm.version-not-pinned',
+      code: 'NPM_VERSION_NOT_PINNED',
       exitCode: ExitCodes.invalidInput,
       hint: `Pin an exact version such as 1.2.3 (see \`npm view ${name} version\`); tags like 'latest' and ranges are refused.`,
     });
@@ -94,7 +94,7 @@ function mismatch(what: string, expected: IntegrityHash, got: IntegrityHash, hin
   return new CcboxError(
     `Integrity mismatch for ${what}: expected ${formatIntegrity(expected)}, got ${formatIntegrity(got)}`,
     {
-      code: 'npm.integrity-mismatch',
+      code: 'NPM_INTEGRITY_MISMATCH',
       exitCode: ExitCodes.imageBuildFailed,
       hint,
     },
@@ -119,7 +119,7 @@ async function download(
   const response = await fetchFn(url, { signal: options.signal }).catch((cause: unknown) => {
     if (options.signal?.aborted) throw cause;
     throw new CcboxError(`Downloading ${what} from ${url} failed`, {
-      code: 'npm.download-failed',
+      code: 'NPM_DOWNLOAD_FAILED',
       exitCode: ExitCodes.imageBuildFailed,
       hint: 'Check the registry URL and that the proxy lets it through.',
       cause,
@@ -127,7 +127,7 @@ async function download(
   });
   if (!response.ok || !response.body) {
     throw new CcboxError(`Downloading ${what} failed: HTTP ${response.status} from ${url}`, {
-      code: 'npm.download-failed',
+      code: 'NPM_DOWNLOAD_FAILED',
       exitCode: ExitCodes.imageBuildFailed,
       hint: 'Check the registry URL and that the proxy lets it through.',
     });

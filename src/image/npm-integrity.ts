@@ -29,7 +29,7 @@ export function parseIntegrity(sri: string): IntegrityHash {
   }
   if (!best) {
     throw new CcboxError(`No usable integrity hash in '${sri}'`, {
-      code: 'npm.integrity-unusable',
+      code: 'NPM_INTEGRITY_UNUSABLE',
       exitCode: ExitCodes.imageBuildFailed,
       hint: 'ccbox needs a sha256, sha384 or sha512 integrity from the registry (sha1 is refused).',
     });

@@ -26,7 +26,7 @@ export const DEFAULT_GATE_NODE_INTEGRITY: Readonly<Record<SupportedArch, string>
 export function supportedArch(arch: string): SupportedArch {
   if (arch === 'x64' || arch === 'arm64') return arch;
   throw new CcboxError(`Unsupported CPU architecture '${arch}'`, {
-    code: 'npm.unsupported-arch',
+    code: 'NPM_UNSUPPORTED_ARCH',
     exitCode: ExitCodes.invalidInput,
     hint: 'Claude Code publishes native Linux builds for x64 and arm64 only.',
   });

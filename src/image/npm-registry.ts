@@ -15,7 +15,7 @@ export interface VersionMetadata {
 
 function registryError(message: string, hint?: string, cause?: unknown): CcboxError {
   return new CcboxError(message, {
-    code: 'npm.metadata-failed',
+    code: 'NPM_METADATA_FAILED',
     exitCode: ExitCodes.imageBuildFailed,
     hint,
     cause,
@@ -58,7 +58,7 @@ export async function fetchVersionMetadata(options: {
   }
   if (response.status === 404) {
     throw new CcboxError(`${options.name}@${options.version} is not in the registry at ${base}`, {
-      code: 'npm.version-not-found',
+      code: 'NPM_VERSION_NOT_FOUND',
       exitCode: ExitCodes.invalidInput,
       hint: `List published versions with \`npm view ${options.name} versions\`.`,
     });

@@ -3,12 +3,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { extract as tarExtract, type Header } from 'tar-stream';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import { ChunkReader, parseTarHeader, type TarHeader } from './npm-tar-format.js';
 
 /** Options for pulling one file out of a `.tgz`. */
 export interface ExtractOptions {
@@ -19,53 +19,49 @@ export interface ExtractOptions {
 
 const CHUNK = 1 << 20;
 
-function tarError(message: string, hint?: string): CcboxError {
-  return new CcboxError(message, { code: 'npm.tarball-invalid', exitCode: ExitCodes.imageBuildFailed, hint });
+function tarError(message: string, hint?: string, cause?: unknown): CcboxError {
+  return new CcboxError(message, {
+    code: 'NPM_TARBALL_INVALID',
+    exitCode: ExitCodes.imageBuildFailed,
+    hint,
+    cause,
+  });
 }
 
 /**
- * Walks a gzipped tar to the first regular file `wanted` accepts and hands its data to `consume`;
- * returns false when no entry matched. Why our own reader: the format is small, tar-stream is
- * reserved to src/docker by the lint rules, and standalone pieces of ccbox run without node_modules.
+ * Walks a gzipped tar (tar-stream: ustar, GNU long names, pax paths) to the first regular file `wanted`
+ * accepts and hands its data to `consume`; returns false when no entry matched.
  */
 async function walkTarball(
   tarballPath: string,
   signal: AbortSignal | undefined,
-  wanted: (header: TarHeader) => boolean,
-  consume: (header: TarHeader, data: AsyncGenerator<Buffer>) => Promise<void>,
+  wanted: (header: Header) => boolean,
+  consume: (header: Header, data: Readable) => Promise<void>,
 ): Promise<boolean> {
   // 1 MiB chunks: with zlib's 16 KiB default, extracting the 400 MB binary takes about 3x longer.
-  const gunzip = createReadStream(tarballPath, { signal, highWaterMark: CHUNK }).pipe(
-    createGunzip({ chunkSize: CHUNK }),
-  );
-  const reader = new ChunkReader(gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
-  let longName: string | undefined;
-  let paxPath: string | undefined;
+  const source = createReadStream(tarballPath, { signal, highWaterMark: CHUNK });
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  const entries = tarExtract();
+  const feed = pipeline(source, gunzip, entries).catch((error: unknown) => {
+    entries.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
   try {
-    for (;;) {
-      const block = await reader.readExact(512);
-      if (!block || block.every((byte) => byte === 0)) return false;
-      const header = parseTarHeader(block);
-      const padded = Math.ceil(header.size / 512) * 512;
-      if (header.type === 'L' || header.type === 'x') {
-        const body = await reader.readExact(padded);
-        if (!body) throw tarError(`Truncated tar metadata in ${tarballPath}`);
-        const text = body.subarray(0, header.size).toString('utf8');
-        if (header.type === 'L') longName = text.replace(/\0.*$/s, '');
-        else paxPath = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? paxPath;
-        continue;
-      }
-      const entry: TarHeader = { ...header, name: paxPath ?? longName ?? header.name };
-      longName = undefined;
-      paxPath = undefined;
-      if (entry.type === 'file' && wanted(entry)) {
-        await consume(entry, reader.readChunks(entry.size));
+    for await (const entry of entries) {
+      if (entry.header.type === 'file' && wanted(entry.header)) {
+        await consume(entry.header, entry as unknown as Readable);
         return true;
       }
-      await reader.skip(padded);
+      entry.resume();
     }
+    await feed;
+    return false;
+  } catch (error) {
+    if (error instanceof CcboxError || signal?.aborted) throw error;
+    throw tarError(`${tarballPath} is not a valid gzipped tar`, undefined, error);
   } finally {
+    source.destroy();
     gunzip.destroy();
+    entries.destroy();
   }
 }
 
@@ -96,8 +92,8 @@ export async function extractFromTarball(
       options.signal,
       (header) => normalise(header.name) === wanted,
       async (header, data) => {
-        mode = header.mode & 0o111 ? 0o755 : 0o644;
-        await pipeline(Readable.from(data), createWriteStream(partial, { mode: 0o600 }), {
+        mode = (header.mode ?? 0) & 0o111 ? 0o755 : 0o644;
+        await pipeline(data, createWriteStream(partial, { mode: 0o600 }), {
           signal: options.signal,
         });
       },
@@ -131,10 +127,10 @@ export async function readFromTarball(
     undefined,
     (header) => normalise(header.name) === wanted,
     async (header, data) => {
-      if (header.size > maxBytes)
-        throw tarError(`'${wanted}' is ${header.size} bytes, over the ${maxBytes} limit`);
+      if ((header.size ?? 0) > maxBytes)
+        throw tarError(`'${wanted}' is ${header.size ?? 0} bytes, over the ${maxBytes} limit`);
       const parts: Buffer[] = [];
-      for await (const chunk of data) parts.push(chunk);
+      for await (const chunk of data) parts.push(chunk as Buffer);
       result = Buffer.concat(parts);
     },
   );

@@ -1,6 +1,6 @@
 import type { ProfileFile } from './schema.js';
 
-import { DEFAULT_CLAUDE_CODE_VERSION } from '../image/claude-code-version.js';
+import { DEFAULT_CLAUDE_CODE_VERSION } from '../claude-code-version.js';
 
 /**
  * What a profile gets for any field no layer sets. Why these values: every default is the secure

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runHostCommand } from '../host/command.js';
 
 export interface GitResult {
   code: number;
@@ -18,8 +18,6 @@ export interface GitOptions {
   input?: string | undefined;
   timeoutMs?: number | undefined;
 }
-
-const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /**
  * The environment host git gets. Why so little: no host secret (tokens, keys) has any business in a git
@@ -46,7 +44,7 @@ function baseEnv(as: GitOptions['as']): Record<string, string> {
  * ccbox may run as root against a repository a user owns (safe.directory for that one repository).
  * A run that is killed or times out is code 128 + the signal number, never a success.
  */
-export function git(args: readonly string[], cwd: string, opts: GitOptions = {}): Promise<GitResult> {
+export async function git(args: readonly string[], cwd: string, opts: GitOptions = {}): Promise<GitResult> {
   const guard = [
     '-c',
     'core.fsmonitor=false',
@@ -54,43 +52,19 @@ export function git(args: readonly string[], cwd: string, opts: GitOptions = {})
     'core.hooksPath=/dev/null',
     ...(opts.trustedRepo ? ['-c', `safe.directory=${opts.trustedRepo}`] : []),
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', [...guard, ...args], {
-      cwd,
-      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      signal: opts.signal,
-      env: { ...baseEnv(opts.as), ...opts.env },
-      timeout: opts.timeoutMs ?? 120_000,
-      ...(opts.as && opts.as.uid !== process.getuid?.() ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    let size = 0;
-    const take = (append: (s: string) => void) => (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_OUTPUT) child.kill('SIGKILL');
-      else append(c.toString());
-    };
-    child.stdout?.on(
-      'data',
-      take((s) => (stdout += s)),
-    );
-    child.stderr?.on(
-      'data',
-      take((s) => (stderr += s)),
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-    child.on('error', reject);
-    child.on('close', (code, sig) =>
-      resolve({
-        code: code ?? 128 + signalNumber(sig),
-        stdout,
-        stderr: size > MAX_OUTPUT ? 'output too large' : stderr,
-      }),
-    );
+  const runAs = opts.as && opts.as.uid !== process.getuid?.() ? opts.as : undefined;
+  const r = await runHostCommand('git', [...guard, ...args], {
+    cwd,
+    env: { ...baseEnv(opts.as), ...opts.env },
+    input: opts.input,
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    signal: opts.signal,
+    as: runAs,
   });
-}
-
-function signalNumber(sig: NodeJS.Signals | null): number {
-  return sig === 'SIGKILL' ? 9 : sig === 'SIGTERM' ? 15 : sig === 'SIGINT' ? 2 : 1;
+  // Cancelled (Ctrl-C): an abort the caller unwinds with, as before, not a git failure to report.
+  if (r.cancelled)
+    throw Object.assign(new Error('git was cancelled', { cause: opts.signal?.reason }), {
+      name: 'AbortError',
+    });
+  return { code: r.code, stdout: r.stdout, stderr: r.tooLarge ? 'output too large' : r.stderr };
 }

@@ -52,7 +52,7 @@ describe('buildBaseImage preconditions', () => {
       workDir,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CcboxError);
-    expect((error as CcboxError).code).toBe('base-needs-root');
+    expect((error as CcboxError).code).toBe('BASE_NEEDS_ROOT');
     expect((error as CcboxError).hint).toMatch(/sudo/);
     expect(await readdir(workDir)).toEqual([]);
   });
@@ -65,7 +65,7 @@ describe('buildBaseImage preconditions', () => {
       debootstrap: '/nonexistent/debootstrap',
       workDir,
     }).catch((e: unknown) => e);
-    expect((error as CcboxError).code).toBe('debootstrap-missing');
+    expect((error as CcboxError).code).toBe('DEBOOTSTRAP_MISSING');
     expect((error as CcboxError).exitCode).toBe(ExitCodes.imageBuildFailed);
     expect((error as CcboxError).hint).toMatch(/apt-get install debootstrap/);
     expect(await readdir(workDir)).toEqual([]);
@@ -96,7 +96,7 @@ describe.runIf(canDebootstrap)('buildBaseImage with debootstrap', () => {
         if (/^I: (Unpacking|Configuring) /.test(line)) controller.abort();
       },
     }).catch((e: unknown) => e);
-    expect((error as CcboxError).code).toBe('aborted');
+    expect((error as CcboxError).code).toBe('ABORTED');
     expect(await mountsUnder(workDir)).toEqual([]);
     expect(await readdir(workDir)).toEqual([]);
     expect(await engine.imageExists(TAG)).toBe(false);

@@ -132,7 +132,7 @@ describe('buildImage', () => {
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CcboxError);
-    expect((error as CcboxError).code).toBe('base-image-missing');
+    expect((error as CcboxError).code).toBe('BASE_IMAGE_MISSING');
     expect((error as CcboxError).exitCode).toBe(ExitCodes.imageBuildFailed);
     // No step ran: the build request itself was never sent.
     expect(events.map((ev) => ev.kind)).toEqual(['pull-blocked']);

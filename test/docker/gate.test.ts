@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_DIR, isRoot, outcome, runCli, startCli } from './cli.js';
+import { dnsProbe, resolvableOutsideName } from './dns-probe.js';
 import { startTestSite, type TestSite } from './site.js';
 
 // The gate as the session's only way out. The gate's outbound network is itself internal and holds
@@ -118,8 +119,14 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('leaves no way around it: no direct route, no outside DNS, no raw TCP, no UDP, no IPv6', async () => {
+    // A name the host resolves: the engine's embedded resolver (127.0.0.11), asked directly, must not
+    // answer it (CVE-2024-29018: it forwards outside names from internal networks).
+    const outside = await resolvableOutsideName();
     const r = await sh(
       [
+        `${dnsProbe('127.0.0.11', outside)} | sed 's/^/embedded: /'`,
+        // The control: the same probe does see an answer (the gate's container name on this network).
+        `${dnsProbe('127.0.0.11', 'ccbox-$CCBOX_SESSION-gate')} | sed 's/^/control: /'`,
         `curl -sS -m 5 --noproxy '*' http://${serverIp}/direct && echo DIRECT-HTTP-OK`,
         `timeout 5 bash -c 'exec 3<>/dev/tcp/${serverIp}/80' && echo RAW-TCP-OK`,
         'getent hosts example.com && echo DNS-OK',
@@ -132,7 +139,10 @@ describe.skipIf(!isRoot)('the gate', () => {
       ].join('; '),
     );
     expect(r.stdout).toContain('done');
-    expect(r.stdout).not.toMatch(/DIRECT-HTTP-OK|RAW-TCP-OK|DNS-OK|DNS-SITE-OK|V6ROUTE|V6ADDR/);
+    expect(r.stdout).toMatch(/^control: DNS-ANSWER/m);
+    expect(r.stdout).toMatch(/^embedded: DNS-NO-ANSWER/m);
+    const probed = r.stdout.replace(/^control: .*$/m, '');
+    expect(probed).not.toMatch(/DIRECT-HTTP-OK|RAW-TCP-OK|DNS-OK|DNS-SITE-OK|DNS-ANSWER|V6ROUTE|V6ADDR/);
     expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
     expect(r.stdout).not.toMatch(/127\.0\.0\.11/);
     expect(r.stdout).toContain('udp-sent');

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRoot, makeRepo, runCli } from './cli.js';
+import { dnsProbe, resolvableOutsideName, SUBNET_GATEWAY } from './dns-probe.js';
 
 // The same sandbox on Podman, through its Docker-compatible socket: .ci/run starts the service and sets
 // CCBOX_TEST_PODMAN_SOCKET (without it this suite is skipped). The gate's outbound network is a Podman
@@ -23,8 +24,13 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
       podman('network', 'create', '--internal', '--label', 'dev.ccbox.test=1', OUTSIDE);
     }
     const repo = makeRepo(1234);
+    // aardvark-dns answers outside names on internal networks by asking the host's resolver: asked
+    // directly, at the network's gateway address, it must not answer a name the host resolves.
+    const outside = await resolvableOutsideName();
     const script = [
       'id -u',
+      `echo "aardvark at ${SUBNET_GATEWAY}"`,
+      `${dnsProbe(SUBNET_GATEWAY, outside)} | sed 's/^/aardvark: /'`,
       'echo made > made-on-podman.txt',
       'grep ^CapEff /proc/self/status',
       'cat /etc/resolv.conf',
@@ -48,6 +54,7 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
     expect(r.stdout).toMatch(/^CapEff:\s+0+$/m);
     expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
     expect(r.stdout).toContain('gate=403');
+    expect(r.stdout).toMatch(/^aardvark: DNS-NO-ANSWER/m);
     expect(r.stdout).toContain('done');
     expect(r.stdout).not.toMatch(/ROOT-WRITABLE|DIRECT-OK|RENAMED/);
     expect(r.stdout).toContain('COMMITTED');

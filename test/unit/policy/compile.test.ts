@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -8,29 +8,28 @@ import { packageRoot } from '../../../src/paths.js';
 import { BUILTINS, loadOptions, writeProfiles } from '../profile/helpers.js';
 
 const goldenDir = path.join(packageRoot(), 'test/fixtures/golden');
-const update = process.env.UPDATE_GOLDEN === '1';
-
-function golden(name: string, value: unknown): void {
-  const file = path.join(goldenDir, name);
-  const text = `${JSON.stringify(value, null, 2)}\n`;
-  if (update || !existsSync(file)) {
-    mkdirSync(goldenDir, { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toBe(readFileSync(file, 'utf8'));
+/**
+ * Why vitest's file snapshots: a missing golden fails in CI (CI=true) instead of being written, and
+ * updating goldens is the explicit `npm run test:update` (vitest -u).
+ */
+async function golden(name: string, value: unknown): Promise<void> {
+  await expect(`${JSON.stringify(value, null, 2)}\n`).toMatchFileSnapshot(path.join(goldenDir, name));
 }
 
 const plan = (ref: string, cwd?: string, today?: string) =>
   compile(loadProfile(ref, loadOptions(cwd, today)).profile);
 
 describe('compile', () => {
-  it.each(BUILTINS)('%s: managed settings, MCP, egress and container match the golden files', (tier) => {
-    const p = plan(tier);
-    golden(`${tier}.managed-settings.json`, p.managedSettings);
-    golden(`${tier}.managed-mcp.json`, p.managedMcp);
-    golden(`${tier}.egress.json`, p.egress);
-    golden(`${tier}.container.json`, p.container);
-  });
+  it.each(BUILTINS)(
+    '%s: managed settings, MCP, egress and container match the golden files',
+    async (tier) => {
+      const p = plan(tier);
+      await golden(`${tier}.managed-settings.json`, p.managedSettings);
+      await golden(`${tier}.managed-mcp.json`, p.managedMcp);
+      await golden(`${tier}.egress.json`, p.egress);
+      await golden(`${tier}.container.json`, p.container);
+    },
+  );
 
   it('gives every tier its own policy version, and the version is the one in egress and hook policy', () => {
     const versions = BUILTINS.map((t) => plan(t).policyVersion);

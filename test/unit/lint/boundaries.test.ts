@@ -1,0 +1,48 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../src/paths.js';
+
+// The import boundaries of eslint.config.js, proved to fire: each probe is linted as if it were the
+// named file (an existing one, so the type-aware parser knows it), with only the boundary rule on.
+
+const eslint = new ESLint({
+  cwd: packageRoot(),
+  ruleFilter: ({ ruleId }) => ruleId === 'no-restricted-imports',
+});
+
+async function restricted(file: string, specifier: string): Promise<string[]> {
+  const code = `import * as probe from '${specifier}';\nexport const used = probe;\n`;
+  const [result] = await eslint.lintText(code, { filePath: file });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('import boundaries', { timeout: 120_000 }, () => {
+  it.each([
+    ['src/session/agent-spec.ts', '../docker/index.js'],
+    ['src/session/agent-spec.ts', '../ui/format.js'],
+    ['src/session/agent-spec.ts', '../cli/output.js'],
+    ['src/policy/plan.ts', '../docker/index.js'],
+    ['src/policy/plan.ts', '../session/engine.js'],
+    ['src/policy/plan.ts', '../image/binaries.js'],
+    ['src/policy/plan.ts', '../ui/format.js'],
+    ['src/profile/defaults.ts', '../image/binaries.js'],
+    ['src/profile/defaults.ts', '../session/engine.js'],
+    ['src/profile/defaults.ts', '../docker/index.js'],
+    ['src/profile/defaults.ts', '../ui/format.js'],
+    ['egress/src/relay.ts', '../../src/session/engine.js'],
+    ['egress/src/relay.ts', '../../src/profile/load.js'],
+    ['egress/src/relay.ts', '../../src/errors.js'],
+  ])('%s may not import %s', async (file, specifier) => {
+    expect(await restricted(file, specifier)).toEqual([expect.stringMatching(/restricted/)]);
+  });
+
+  it.each([
+    ['src/session/agent-spec.ts', '../workspace/workspace.js'],
+    ['src/session/agent-spec.ts', '../policy/plan.js'],
+    ['src/profile/defaults.ts', '../claude-code-version.js'],
+    ['egress/src/relay.ts', '../../src/policy/egress/index.js'],
+    ['egress/src/relay.ts', './builtins.js'],
+  ])('%s may import %s', async (file, specifier) => {
+    expect(await restricted(file, specifier)).toEqual([]);
+  });
+});
