@@ -1,7 +1,6 @@
 import { canonicalJson } from './canonical.js';
 import type { SessionPlan } from './plan.js';
-import { parseCidr } from './egress/address.js';
-import { describeRange } from './egress/ranges.js';
+import { render, SET_FIELDS, type Area, type SetField } from './diff-fields.js';
 
 /** One difference between what two profiles compile to. */
 export interface PolicyChange {
@@ -20,127 +19,6 @@ export interface PolicyDiff {
   changes: PolicyChange[];
   weakens: boolean;
 }
-
-type Area = PolicyChange['area'];
-/** `restrictive`: entries restrict (removing one weakens). `permissive`: entries grant (adding one weakens). */
-type Direction = 'restrictive' | 'permissive' | 'neutral';
-
-interface SetField {
-  area: Area;
-  field: string;
-  direction: Direction;
-  get: (p: SessionPlan) => readonly unknown[];
-}
-
-const render = (v: unknown): string => (typeof v === 'string' ? v : canonicalJson(v));
-
-/** `169.254.169.254/32 (cloud metadata (AWS, …))`: what an opened range is, from the gate's own table. */
-function nameRange(text: string): string {
-  const cidr = parseCidr(text);
-  return cidr === null ? text : `${cidr.text} (${describeRange(cidr).label})`;
-}
-
-const SET_FIELDS: SetField[] = [
-  {
-    area: 'settings',
-    field: 'permissions.deny',
-    direction: 'restrictive',
-    get: (p) => p.managedSettings.permissions.deny,
-  },
-  {
-    area: 'settings',
-    field: 'permissions.ask',
-    direction: 'restrictive',
-    get: (p) => p.managedSettings.permissions.ask,
-  },
-  {
-    area: 'settings',
-    field: 'permissions.allow',
-    direction: 'permissive',
-    get: (p) => p.managedSettings.permissions.allow,
-  },
-  {
-    area: 'settings',
-    field: 'allowedMcpServers',
-    direction: 'permissive',
-    get: (p) => p.managedSettings.allowedMcpServers,
-  },
-  {
-    area: 'settings',
-    field: 'deniedMcpServers',
-    direction: 'restrictive',
-    get: (p) => p.managedSettings.deniedMcpServers,
-  },
-  {
-    area: 'settings',
-    field: 'strictKnownMarketplaces',
-    direction: 'permissive',
-    get: (p) => p.managedSettings.strictKnownMarketplaces,
-  },
-  {
-    area: 'settings',
-    field: 'allowedHttpHookUrls',
-    direction: 'permissive',
-    get: (p) => p.managedSettings.allowedHttpHookUrls,
-  },
-  {
-    area: 'settings',
-    field: 'httpHookAllowedEnvVars',
-    direction: 'permissive',
-    get: (p) => p.managedSettings.httpHookAllowedEnvVars,
-  },
-  {
-    area: 'settings',
-    field: 'env',
-    direction: 'neutral',
-    get: (p) => Object.entries(p.managedSettings.env).map(([k, v]) => `${k}=${v}`),
-  },
-  {
-    area: 'mcp',
-    field: 'mcpServers',
-    direction: 'permissive',
-    get: (p) => Object.entries(p.managedMcp.mcpServers).map(([k, v]) => `${k}: ${canonicalJson(v)}`),
-  },
-  {
-    area: 'hooks',
-    field: 'protectedPaths',
-    direction: 'restrictive',
-    get: (p) => p.hookPolicy.protectedPaths,
-  },
-  { area: 'hooks', field: 'secretPaths', direction: 'restrictive', get: (p) => p.hookPolicy.secretPaths },
-  { area: 'egress', field: 'allowHosts', direction: 'permissive', get: (p) => p.egress.allowHosts },
-  { area: 'egress', field: 'denyHosts', direction: 'restrictive', get: (p) => p.egress.denyHosts },
-  { area: 'egress', field: 'ports', direction: 'permissive', get: (p) => p.egress.ports },
-  {
-    area: 'egress',
-    field: 'allowCidrs',
-    direction: 'permissive',
-    get: (p) => p.egress.allowCidrs.map(nameRange),
-  },
-  {
-    area: 'container',
-    field: 'readOnlyPaths',
-    direction: 'restrictive',
-    get: (p) => p.container.readOnlyPaths,
-  },
-  { area: 'container', field: 'maskedPaths', direction: 'restrictive', get: (p) => p.container.maskedPaths },
-  {
-    area: 'container',
-    field: 'trackedSecrets',
-    direction: 'restrictive',
-    // A set of one: `refuse` dropping out (becoming `warn`) is the weakening.
-    get: (p) => (p.container.trackedSecrets.policy === 'refuse' ? ['refuse'] : []),
-  },
-  {
-    area: 'container',
-    field: 'trackedSecretsAllowed',
-    direction: 'permissive',
-    get: (p) => p.container.trackedSecrets.allowed,
-  },
-  { area: 'container', field: 'passEnv', direction: 'permissive', get: (p) => p.container.passEnv },
-  { area: 'container', field: 'mounts', direction: 'permissive', get: (p) => p.container.mounts },
-  { area: 'image', field: 'packages', direction: 'neutral', get: (p) => p.image.packages },
-];
 
 /** Environment entries whose appearance turns on content logging (a privacy weakening). */
 const CONTENT_LOGGING =
