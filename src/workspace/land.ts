@@ -45,6 +45,20 @@ export interface LandInput {
 
 const short = (ref: string | undefined): string | null => (ref ? ref.replace(/^refs\/heads\//, '') : null);
 
+/** The outcome before anything landed (and of a session whose commits were kept, with `kept` set). */
+export function noLanding(host: Pick<HostGit, 'branch' | 'head'>, kept: string | null = null): GitLanding {
+  return {
+    startBranch: short(host.branch),
+    startCommit: host.head ?? null,
+    commits: 0,
+    landedOn: null,
+    head: host.head ?? null,
+    unstaged: false,
+    kept,
+    otherBranches: [],
+  };
+}
+
 /**
  * Pins for every host git run on the agent's work. Why each: fsck refuses malformed objects and trees
  * with `.git` entries; no protocol but local files; no gc, maintenance or submodule recursion (they run
@@ -79,16 +93,7 @@ const PINS = [
  */
 export async function landSession(input: LandInput): Promise<GitLanding> {
   const { host, session } = input;
-  const result: GitLanding = {
-    startBranch: short(host.branch),
-    startCommit: host.head ?? null,
-    commits: 0,
-    landedOn: null,
-    head: host.head ?? null,
-    unstaged: false,
-    kept: null,
-    otherBranches: [],
-  };
+  const result = noLanding(host);
   let view: ImportView | undefined;
   try {
     if (refsUntouched(input.sessionGitDir, headText(host), packedRefsText(host))) {

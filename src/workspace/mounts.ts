@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import type { ContainerPlan } from '../policy/plan.js';
 import { ALWAYS_PROTECTED, type ControlPath } from '../policy/control-paths.js';
 import type { WorktreeScan } from './scan.js';
-import { firstLink, isUnder, kindOf, linkRefusal } from './paths.js';
+import { cleanPattern, firstLink, isGlob, isUnder, kindOf, linkRefusal } from './paths.js';
 import { WORKSPACE, type BindMount } from './session-git.js';
 
 /** Where the empty stand-ins for masked and missing paths come from on the host. */
@@ -39,14 +39,13 @@ export interface RepositoryControl {
   owner?: Owner | undefined;
 }
 
-const GLOB_CHARS = /[*?[\]{}]/;
 const MAX_MOUNTS = 400;
 
 /** `deploy/**` → `deploy`; other patterns → null. */
 function literalDirOf(pattern: string): string | null {
   if (!pattern.endsWith('/**')) return null;
   const prefix = pattern.slice(0, -3);
-  return GLOB_CHARS.test(prefix) ? null : prefix;
+  return isGlob(prefix) ? null : prefix;
 }
 
 const inGitDir = (p: string): boolean => p === '.git' || p.startsWith('.git/');
@@ -57,9 +56,9 @@ const inGitDir = (p: string): boolean => p === '.git' || p.startsWith('.git/');
  * path that is itself a link selects its target when that stays inside the worktree, link-free.
  */
 function select(pattern: string, root: string, scan: WorktreeScan, warnings: string[]): string[] {
-  const clean = pattern.replace(/^\.\//, '').replace(/\/+$/, '');
+  const clean = cleanPattern(pattern);
   if (inGitDir(clean)) return []; // the session git dir is ccbox's own; the host's is never mounted
-  const literal = literalDirOf(clean) ?? (GLOB_CHARS.test(clean) ? null : clean);
+  const literal = literalDirOf(clean) ?? (isGlob(clean) ? null : clean);
   let found: string[];
   if (literal !== null) found = kindOf(path.join(root, literal)) === 'missing' ? [] : [literal];
   else {

@@ -59,3 +59,9 @@ export function linkTargetInside(linkRel: string, target: string): string | unde
   if (joined === '..' || joined.startsWith('../') || joined === '.') return joined === '.' ? '' : undefined;
   return joined;
 }
+
+/** Does a worktree pattern need matching (rather than naming one path)? */
+export const isGlob = (pattern: string): boolean => /[*?[\]{}]/.test(pattern);
+
+/** A profile pattern as the worktree sees it: no leading `./`, no trailing slashes. */
+export const cleanPattern = (pattern: string): string => pattern.replace(/^\.\//, '').replace(/\/+$/, '');

@@ -2,6 +2,7 @@ import { readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
+import { isGlob } from './paths.js';
 
 /** One walk of the worktree, never following links: what globs match, and what the end of a session compares. */
 export interface WorktreeScan {
@@ -71,7 +72,7 @@ function safeReadlink(abs: string): string {
 }
 
 function tooLarge(limit: number, patterns: readonly string[]): CcboxError {
-  const globs = patterns.filter((p) => /[*?[\]{}]/.test(p));
+  const globs = patterns.filter(isGlob);
   return new CcboxError(
     `the worktree has more than ${limit} entries, so ccbox cannot check all of it for secret and control paths`,
     {

@@ -3,15 +3,15 @@ import type { ContainerPlan } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { git } from './git.js';
+import { cleanPattern, isGlob } from './paths.js';
 
-const GLOB_CHARS = /[*?[\]{}]/;
 const SHOWN = 10;
 
 /** Tracked files that match the tier's secret patterns (a literal directory pattern covers what is below it). */
 export function matchSecrets(files: readonly string[], patterns: readonly string[]): string[] {
   const globs = patterns.flatMap((p) => {
-    const clean = p.replace(/^\.\//, '').replace(/\/+$/, '');
-    return GLOB_CHARS.test(clean) ? [clean] : [clean, `${clean}/**`];
+    const clean = cleanPattern(p);
+    return isGlob(clean) ? [clean] : [clean, `${clean}/**`];
   });
   if (globs.length === 0) return [];
   const match = picomatch(globs, { dot: true });

@@ -9,7 +9,7 @@ import { scanWorktree } from './scan.js';
 import { planWorktreeMounts, removePlaceholders, type MaskSources, type WorktreeMounts } from './mounts.js';
 import { createSessionGit, type BindMount, type SessionGit } from './session-git.js';
 import { hashControl, neutraliseLeftovers, type Leftover, type StartSnapshot } from './leftovers.js';
-import { landSession, type GitLanding } from './land.js';
+import { landSession, noLanding, type GitLanding } from './land.js';
 import { mkdirOwned, type Owner } from './owner.js';
 
 export type { BindMount } from './session-git.js';
@@ -175,7 +175,7 @@ async function finishWorkspace(
     warnings.push(
       `the agent container could not be confirmed removed: its commits were not landed; \`ccbox gc\` lands them once it is gone (kept in ${sessionGitDir})`,
     );
-    return { git: notLanded(state.host, sessionGitDir), leftovers: [], controlChanges: [], warnings };
+    return { git: noLanding(state.host, sessionGitDir), leftovers: [], controlChanges: [], warnings };
   }
   const git = await landSession({
     root: state.root,
@@ -217,19 +217,6 @@ async function finishWorkspace(
 function cleanUpWorkDir(workDir: string): void {
   rmSync(workDir, { recursive: true, force: true });
   tryRmdir(path.dirname(workDir));
-}
-
-function notLanded(host: HostGit, kept: string): GitLanding {
-  return {
-    startBranch: host.branch?.replace(/^refs\/heads\//, '') ?? null,
-    startCommit: host.head ?? null,
-    commits: 0,
-    landedOn: null,
-    head: null,
-    unstaged: false,
-    kept,
-    otherBranches: [],
-  };
 }
 
 function tryRmdir(dir: string): void {
