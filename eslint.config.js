@@ -42,21 +42,6 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // npm tarballs (the pinned Claude Code package) are read with tar-stream too; nothing else of the engine.
-    files: ['src/image/npm-tar.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['dockerode', 'tar-fs'], message: 'Only src/docker speaks to the engine.' },
-            { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
     files: ['src/ui/**'],
     rules: {
       'no-restricted-imports': [
@@ -78,7 +63,14 @@ export default tseslint.config(
           patterns: [
             { group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'], message: 'Policy code is pure.' },
             {
-              group: ['**/docker/**', '**/session/**', '**/image/**', '**/ui/**', '**/cli/**'],
+              group: [
+                '**/docker/**',
+                '**/engine/**',
+                '**/session/**',
+                '**/image/**',
+                '**/ui/**',
+                '**/cli/**',
+              ],
               message:
                 'Imports flow one way: policy and profile are below the engine, session, image and UI.',
             },
@@ -88,7 +80,91 @@ export default tseslint.config(
     },
   },
   {
-    // The session layer speaks to the engine through its Engine interface (src/session/engine.ts), and to
+    // Why: policy compiles profiles, so profile code never reaches up into policy; what both need
+    // (canonical JSON, address parsing, credential-store paths, rule text) lives in src/common.
+    files: ['src/profile/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'],
+              message: 'Profile code is pure.',
+            },
+            {
+              group: [
+                '**/policy/**',
+                '**/docker/**',
+                '**/engine/**',
+                '**/session/**',
+                '**/image/**',
+                '**/ui/**',
+                '**/cli/**',
+              ],
+              message: 'Imports flow one way: policy → profile → common; shared pieces belong in src/common.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // src/common is the floor: pure leaf modules every layer (and the gate) may read; they import nothing of ccbox.
+    files: ['src/common/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^\\.\\./', message: 'src/common imports nothing above it (node built-ins only).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Images are built through the engine interface (src/engine); the session calls image code, never the reverse.
+    files: ['src/image/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['dockerode', 'tar-fs', 'tar-stream', 'ink', 'react'],
+              message: 'Image code speaks to the engine through src/engine.',
+            },
+            {
+              group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'],
+              message: 'Imports flow one way: session → image → engine.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // npm tarballs (the pinned Claude Code package) are read with tar-stream too; nothing else of the engine.
+    files: ['src/image/npm-tar.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['dockerode', 'tar-fs'], message: 'Only src/docker speaks to the engine.' },
+            {
+              group: ['**/docker/**', '**/session/**', '**/ui/**', '**/cli/**'],
+              message: 'Imports flow one way: session → image → engine.',
+            },
+            { group: ['ink', 'react'], message: 'Only src/ui may import Ink.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The session layer speaks to the engine through its Engine interface (src/engine/engine.ts), and to
     // the user through events; the CLI wires in the Docker client and the UI.
     files: ['src/session/**'],
     rules: {
@@ -118,8 +194,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)src/(?!policy/|audit/)',
-              message: 'egress/ imports only src/policy (and src/audit).',
+              regex: '(^|/)src/(?!policy/|audit/|common/)',
+              message: 'egress/ imports only src/policy, src/audit and src/common.',
             },
           ],
         },

@@ -1,4 +1,4 @@
-import type { Engine } from '../session/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { CcboxSettings } from './settings.js';
 
 /**

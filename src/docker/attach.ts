@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
-import type { AttachedStreams, AttachOptions } from '../session/engine.js';
+import type { AttachedStreams, AttachOptions } from '../engine/engine.js';
 import { StreamDemuxer } from './demux.js';
 
 /**

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { BuildContextEntry } from '../session/engine.js';
+import type { BuildContextEntry } from '../engine/engine.js';
 
 /** A fixed mtime keeps the context (and the builder's cache keys) independent of when it was packed. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { BuildProgress } from '../session/engine.js';
+import type { BuildProgress } from '../engine/engine.js';
 
 const LOG_TAIL = 20;
 const STEP_LINE = /^(step)\s+\d+\/\d+\s*:/i;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { BuildImageOptions, ImageSummary } from '../session/engine.js';
+import type { BuildImageOptions, ImageSummary } from '../engine/engine.js';
 import { normalizeContextPath, packBuildContext, readEntry } from './build-context.js';
 import { externalImages } from './dockerfile-bases.js';
 import type { EngineApi } from './api.js';

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { Engine } from '../session/engine.js';
+import type { Engine } from '../engine/engine.js';
 import { EngineApi, type EngineEndpoint } from './api.js';
 import { DockerEngine } from './engine.js';
 

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import { LABEL_SESSION, type ContainerSpec, type MountSpec, type TmpfsOptions } from '../session/engine.js';
+import { LABEL_SESSION, type ContainerSpec, type MountSpec, type TmpfsOptions } from '../engine/engine.js';
 
 /**
  * Why: Podman on this kind of host refuses to start a container whose rlimits exceed the host's hard

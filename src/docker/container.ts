@@ -9,7 +9,7 @@ import type {
   ExecOptions,
   ExecResult,
   LogsOptions,
-} from '../session/engine.js';
+} from '../engine/engine.js';
 import type { EngineApi } from './api.js';
 import { splitAttachSocket } from './attach.js';
 import { StreamDemuxer } from './demux.js';

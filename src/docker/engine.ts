@@ -18,7 +18,7 @@ import {
   type NetworkRef,
   type NetworkSpec,
   type SessionSummary,
-} from '../session/engine.js';
+} from '../engine/engine.js';
 import { DockerContainer } from './container.js';
 import { toCreateOptions } from './container-spec.js';
 import { engineError, isNotFound } from './errors.js';

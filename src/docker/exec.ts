@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ExitCodes } from '../exit-codes.js';
-import type { ExecOptions, ExecResult } from '../session/engine.js';
+import type { ExecOptions, ExecResult } from '../engine/engine.js';
 import type { EngineApi } from './api.js';
 import { StreamDemuxer } from './demux.js';
 import { abortedError, engineError } from './errors.js';

@@ -1,7 +1,7 @@
 // Wire types of the Engine API (from @types/dockerode; no SDK is loaded at run time).
 import type Dockerode from 'dockerode';
 import { ExitCodes } from '../exit-codes.js';
-import type { ListedImage } from '../session/engine.js';
+import type { ListedImage } from '../engine/engine.js';
 import type { EngineApi } from './api.js';
 import { engineError } from './errors.js';
 

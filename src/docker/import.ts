@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { ImageSummary, ImportRootfsOptions, Labels } from '../session/engine.js';
+import type { ImageSummary, ImportRootfsOptions, Labels } from '../engine/engine.js';
 import { scanBuildStream } from './build-stream.js';
 import type { EngineApi } from './api.js';
 import { abortedError, engineError } from './errors.js';

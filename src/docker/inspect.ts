@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { ContainerInspect, ImageSummary } from '../session/engine.js';
+import type { ContainerInspect, ImageSummary } from '../engine/engine.js';
 
 const STATES: readonly ContainerInspect['state'][] = [
   'created',

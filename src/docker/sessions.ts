@@ -12,7 +12,7 @@ import {
   type GcOptions,
   type GcResult,
   type SessionSummary,
-} from '../session/engine.js';
+} from '../engine/engine.js';
 import { engineError, engineMessageOf, isNotFound } from './errors.js';
 
 /** Every ccbox session the engine knows of, found by label alone (no state file to lose in a crash). */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { LABEL_IMAGE, type BuildProgress, type Engine } from '../session/engine.js';
+import { LABEL_IMAGE, type BuildProgress, type Engine } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { contentHash } from '../policy/canonical.js';
+import { contentHash } from '../common/canonical.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';

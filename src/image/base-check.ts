@@ -1,4 +1,4 @@
-import type { Engine, ImageSummary } from '../session/engine.js';
+import type { Engine, ImageSummary } from '../engine/engine.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 

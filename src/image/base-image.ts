@@ -5,7 +5,7 @@ import { CcboxError } from '../errors.js';
 import { minimalHostEnv, PROXY_ENV, runHostCommand } from '../host/command.js';
 import type { ErrorCode } from '../error-codes.js';
 import { ExitCodes } from '../exit-codes.js';
-import { LABEL_BASE, type Engine } from '../session/engine.js';
+import { LABEL_BASE, type Engine } from '../engine/engine.js';
 import { normalizeMirror } from './debian-mirror.js';
 import {
   DEBIAN_ARCHIVE_KEYRING,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LABEL_IMAGE, type BuildProgress, type Engine } from '../session/engine.js';
-import { contentHash } from '../policy/canonical.js';
+import { LABEL_IMAGE, type BuildProgress, type Engine } from '../engine/engine.js';
+import { contentHash } from '../common/canonical.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
@@ -10,7 +10,7 @@ import { ensureGateNode, type BinarySource } from './binaries.js';
 import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
-const GATE_DIRS = ['egress/src', 'src/policy/egress'];
+const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');

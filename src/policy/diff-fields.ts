@@ -1,7 +1,7 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../common/canonical.js';
 import type { SessionPlan } from './plan.js';
-import { parseCidr } from './egress/address.js';
-import { describeRange } from './egress/ranges.js';
+import { parseCidr } from '../common/address.js';
+import { describeRange } from '../common/ranges.js';
 import type { PolicyChange } from './diff.js';
 
 // The set-valued fields `profiles diff` compares, and which way each one points: data, kept apart from

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../common/canonical.js';
 import type { SessionPlan } from './plan.js';
 import { render, SET_FIELDS, type Area, type SetField } from './diff-fields.js';
 

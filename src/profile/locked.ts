@@ -3,7 +3,7 @@ import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
 import { schemaAt } from './schema-paths.js';
 import { PROFILE_DEFAULTS } from './defaults.js';
-import { canonicalJson } from '../policy/canonical.js';
+import { canonicalJson } from '../common/canonical.js';
 
 /** A field a tier locked, and the file that locked it. */
 export interface LockOrigin {

@@ -1,7 +1,7 @@
 import type { ProfileFile } from './schema.js';
 import { warning, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
-import { familyRules, protectedRule, secretRules } from '../policy/compile/permissions.js';
+import { familyRules, protectedRule, secretRules } from '../common/permission-rules.js';
 
 /**
  * Rules that can never take effect: an allow that a deny or ask rule beats, an ask that a deny beats.

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import { expandHome } from '../policy/credential-stores.js';
+import { expandHome } from '../common/credential-stores.js';
 import type { ProfileFile } from './schema.js';
 
 /** Where profiles come from and what "today" and "~" mean; passed in so loading stays testable. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { parseCidr, parseIpAddress } from '../policy/egress/address.js';
-import { classifyAddress, metadataInside } from '../policy/egress/ranges.js';
+import { parseCidr, parseIpAddress } from '../common/address.js';
+import { classifyAddress, metadataInside } from '../common/ranges.js';
 
 /** Breadth and shape checks for egress hosts and address ranges in a profile. */
 // Why: `*.co.uk` or `*.github.io` lets the agent reach any tenant's host, which is an exfiltration path

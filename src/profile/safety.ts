@@ -1,7 +1,7 @@
 import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
-import { reachesCredentialStore } from '../policy/credential-stores.js';
+import { reachesCredentialStore } from '../common/credential-stores.js';
 import { checkCidr, checkHostPattern } from './safety-egress.js';
 import { checkAllowRule, checkPassEnv } from './safety-rules.js';
 import { checkMcpServers } from './safety-mcp.js';

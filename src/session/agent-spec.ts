@@ -1,5 +1,5 @@
-import type { ContainerSpec, MountSpec, Ulimit } from './engine.js';
-import { sessionLabels } from './engine.js';
+import type { ContainerSpec, MountSpec, Ulimit } from '../engine/engine.js';
+import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import type { BindMount, Worktree } from '../workspace/workspace.js';
 import { WORKSPACE } from '../workspace/session-git.js';

@@ -1,7 +1,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContainerHandle, ContainerSpec, Ulimit } from './engine.js';
-import { sessionLabels } from './engine.js';
+import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
+import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';

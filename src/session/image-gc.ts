@@ -1,5 +1,5 @@
 import { describeError } from '../errors.js';
-import { LABEL_IMAGE, type Engine } from './engine.js';
+import { LABEL_IMAGE, type Engine } from '../engine/engine.js';
 
 /**
  * The images ccbox builds, in the order they are removed. Why children first: an agent image is

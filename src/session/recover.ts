@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { GcResult, SessionSummary } from './engine.js';
+import type { GcResult, SessionSummary } from '../engine/engine.js';
 import type { SessionEvent } from './events.js';
 import { recoverWorkspace } from '../workspace/workspace.js';
 

@@ -1,4 +1,4 @@
-import type { Ulimit } from './engine.js';
+import type { Ulimit } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
 import { git } from '../workspace/git.js';
 import type { SessionRequest } from './session-types.js';

@@ -1,4 +1,4 @@
-import type { ContainerHandle, Engine, NetworkRef } from './engine.js';
+import type { ContainerHandle, Engine, NetworkRef } from '../engine/engine.js';
 import type { SessionEventSink } from './events.js';
 import type { SessionPlan } from '../policy/plan.js';
 import type { LoadOptions } from '../profile/load.js';

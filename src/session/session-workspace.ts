@@ -1,6 +1,6 @@
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
-import type { SessionSummary } from './engine.js';
+import type { SessionSummary } from '../engine/engine.js';
 import type { SessionEventSink } from './events.js';
 import type { WorkspaceReport } from '../workspace/workspace.js';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ContainerHandle } from './engine.js';
-import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from './engine.js';
+import type { ContainerHandle } from '../engine/engine.js';
+import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from '../engine/engine.js';
 import { stepRunner, Teardown } from './steps.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';

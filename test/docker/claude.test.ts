@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
-import type { Engine } from '../../src/session/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../src/session/session.js';
 import { packageRoot } from '../../src/paths.js';
 import { CACHE_DIR, ensureOutsideNetwork, isRoot, makeRepo } from './cli.js';

@@ -11,7 +11,7 @@ import { CcboxError } from '../../src/errors.js';
 import { ExitCodes } from '../../src/exit-codes.js';
 import { buildBaseImage, DEFAULT_BASE_IMAGE } from '../../src/image/base-image.js';
 import { findDebianMirror } from '../../src/image/debian-mirror.js';
-import type { Engine } from '../../src/session/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
 
 const RUN = randomBytes(4).toString('hex');
 const TAG = `ccbox-test/base-built:${RUN}`;

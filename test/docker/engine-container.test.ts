@@ -6,8 +6,8 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle, Engine, NetworkRef } from '../../src/session/engine.js';
-import { sessionLabels } from '../../src/session/engine.js';
+import type { ContainerHandle, Engine, NetworkRef } from '../../src/engine/engine.js';
+import { sessionLabels } from '../../src/engine/engine.js';
 
 const BASE = 'ccbox-test/base:bookworm';
 const RUN = randomBytes(4).toString('hex');

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
-import { sessionLabels, type Engine, type SessionRole } from '../../src/session/engine.js';
+import { sessionLabels, type Engine, type SessionRole } from '../../src/engine/engine.js';
 
 const BASE = 'ccbox-test/base:bookworm';
 const RUN = randomBytes(4).toString('hex');

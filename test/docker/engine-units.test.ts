@@ -11,7 +11,7 @@ import { externalImages } from '../../src/docker/dockerfile-bases.js';
 import { labelChanges, splitTag } from '../../src/docker/import.js';
 import { CcboxError } from '../../src/errors.js';
 import { ExitCodes } from '../../src/exit-codes.js';
-import type { BuildProgress, ContainerSpec } from '../../src/session/engine.js';
+import type { BuildProgress, ContainerSpec } from '../../src/engine/engine.js';
 import tar from 'tar-stream';
 
 const json = (o: unknown): string => `${JSON.stringify(o)}\r\n`;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
 import { ExitCodes } from '../../src/exit-codes.js';
-import type { BuildProgress, Engine } from '../../src/session/engine.js';
+import type { BuildProgress, Engine } from '../../src/engine/engine.js';
 
 const BASE = 'ccbox-test/base:bookworm';
 const RUN = randomBytes(4).toString('hex');

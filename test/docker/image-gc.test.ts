@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
-import { LABEL_IMAGE, sessionLabels, type Engine } from '../../src/session/engine.js';
+import { LABEL_IMAGE, sessionLabels, type Engine } from '../../src/engine/engine.js';
 import { removeUnusedImages } from '../../src/session/image-gc.js';
 
 const BASE = 'ccbox-test/base:bookworm';

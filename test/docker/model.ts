@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ContainerHandle, Engine } from '../../src/session/engine.js';
-import { sessionLabels } from '../../src/session/engine.js';
+import type { ContainerHandle, Engine } from '../../src/engine/engine.js';
+import { sessionLabels } from '../../src/engine/engine.js';
 import { ensureGateNode } from '../../src/image/binaries.js';
-import { contentHash } from '../../src/policy/canonical.js';
+import { contentHash } from '../../src/common/canonical.js';
 import { packageRoot } from '../../src/paths.js';
 import { CACHE_DIR } from './cli.js';
 

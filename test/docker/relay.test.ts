@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle } from '../../src/session/engine.js';
+import type { ContainerHandle } from '../../src/engine/engine.js';
 import { ensureOutsideNetwork, isRoot, makeRepo, runCli } from './cli.js';
 import { ensureModelImage, startModel } from './model.js';
 import { RELAY_ROUTES } from '../../egress/src/relay-routes.js';

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle } from '../../src/session/engine.js';
+import type { ContainerHandle } from '../../src/engine/engine.js';
 import { parseScript } from '../../src/verify/scripted-model/script.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/verify/scripted-model/server.js';
 import { toolResults } from '../../src/verify/scripted-model/tool-results.js';

@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
-import type { Engine } from '../../session/engine.js';
+import type { Engine } from '../../engine/engine.js';
 import { DEFAULT_BASE_IMAGE } from '../../session/session.js';
 import { DEFAULT_CLAUDE_CODE_VERSION } from '../../claude-code-version.js';
 import { platformPackage } from '../../image/npm-platform.js';

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
-import type { SessionSummary } from '../../session/engine.js';
+import type { SessionSummary } from '../../engine/engine.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { removeUnusedImages } from '../../session/image-gc.js';
 import { recoverSessions } from '../../session/recover.js';

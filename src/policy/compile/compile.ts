@@ -1,8 +1,8 @@
 import type { ResolvedProfile } from '../../profile/types.js';
 import type { ContainerPlan, ExceptionSummary, HookPolicy, ManagedSettings, SessionPlan } from '../plan.js';
 import type { EgressPolicy } from '../egress/types.js';
-import { parseCidr } from '../egress/address.js';
-import { contentHash, sortedSet } from '../canonical.js';
+import { parseCidr } from '../../common/address.js';
+import { contentHash, sortedSet } from '../../common/canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';

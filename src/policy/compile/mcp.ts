@@ -1,6 +1,6 @@
 import type { ResolvedProfile } from '../../profile/types.js';
 import type { ManagedMcp, ManagedSettings } from '../plan.js';
-import { canonicalJson } from '../canonical.js';
+import { canonicalJson } from '../../common/canonical.js';
 
 type ServerMatcher = ManagedSettings['allowedMcpServers'][number];
 

@@ -1,5 +1,6 @@
 import type { ResolvedProfile } from '../../profile/types.js';
-import { sortedSet } from '../canonical.js';
+import { sortedSet } from '../../common/canonical.js';
+import { familyRules, protectedRule, secretRules } from '../../common/permission-rules.js';
 
 export interface CompiledRules {
   allow: string[];
@@ -12,15 +13,6 @@ export interface ActiveRuleException {
   rule: string;
   grant: 'ask' | 'allow';
 }
-
-const ruleFor = (tool: 'Read' | 'Edit', glob: string): string => `${tool}(./${glob.replace(/^\.\//, '')})`;
-
-/** The rules a secret glob compiles to (denied). Shared with the profile's no-effect check. */
-export const secretRules = (glob: string): string[] => [ruleFor('Read', glob), ruleFor('Edit', glob)];
-/** The rule a protected glob compiles to (asked). */
-export const protectedRule = (glob: string): string => ruleFor('Edit', glob);
-/** The rules a Bash family command compiles to. */
-export const familyRules = (command: string): string[] => [`Bash(${command})`, `Bash(${command} *)`];
 
 /**
  * Permission rules as Claude Code reads them. Beyond the profile's own rules:

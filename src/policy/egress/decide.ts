@@ -1,10 +1,10 @@
-import { cidrContains } from './address.js';
-import type { Cidr, IpAddress } from './address.js';
+import { cidrContains } from '../../common/address.js';
+import type { Cidr, IpAddress } from '../../common/address.js';
 import { hostText, nonCanonicalReason, normaliseHost } from './host.js';
 import { matchHost } from './patterns.js';
 import type { CompiledEgressPolicy } from './policy.js';
-import { classifyAddress } from './ranges.js';
-import type { AddressClass } from './ranges.js';
+import { classifyAddress } from '../../common/ranges.js';
+import type { AddressClass } from '../../common/ranges.js';
 
 /** One decision: what the policy says, which rule said it, why (one line), and whether traffic flows. */
 export interface Verdict {

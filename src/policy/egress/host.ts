@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
-import { parseIpv4, parseIpv6 } from './address.js';
-import type { IpAddress } from './address.js';
+import { parseIpv4, parseIpv6 } from '../../common/address.js';
+import type { IpAddress } from '../../common/address.js';
 
 /**
  * What a host from a request turns out to be once normalised. `canonical` says whether the raw text

@@ -1,9 +1,9 @@
 // Why one entry point: the gate (egress/) and `ccbox policy test` import the same decision code.
 export type { EgressEvent, EgressPolicy, EventDecision, RelayEvent } from './types.js';
-export type { Cidr, IpAddress } from './address.js';
-export { cidrContains, parseCidr, parseIpAddress } from './address.js';
-export type { AddressCategory, AddressClass } from './ranges.js';
-export { classifyAddress } from './ranges.js';
+export type { Cidr, IpAddress } from '../../common/address.js';
+export { cidrContains, parseCidr, parseIpAddress } from '../../common/address.js';
+export type { AddressCategory, AddressClass } from '../../common/ranges.js';
+export { classifyAddress } from '../../common/ranges.js';
 export type { Authority, ParsedHost } from './host.js';
 export { hostText, nonCanonicalReason, normaliseHost, parseAuthority } from './host.js';
 export type { HostPatterns } from './patterns.js';

@@ -1,5 +1,5 @@
-import { parseCidr } from './address.js';
-import type { Cidr } from './address.js';
+import { parseCidr } from '../../common/address.js';
+import type { Cidr } from '../../common/address.js';
 import { compilePatterns, normalisePattern } from './patterns.js';
 import type { HostPatterns } from './patterns.js';
 import type { EgressPolicy } from './types.js';

@@ -22,7 +22,8 @@ export interface HookInput {
   transcript_path?: string;
   cwd?: string;
   permission_mode?: string;
-  hook_event_name: HookEventName | string;
+  /** One of HookEventName from the pinned Claude Code; kept a string so an unknown event is decided, not rejected. */
+  hook_event_name: string;
   tool_name?: string;
   tool_input?: Record<string, unknown>;
   tool_use_id?: string;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/policy/compile/compile.js';
 import { compileEgressPolicy, decideTarget, parseCidr } from '../../../src/policy/egress/index.js';
-import { metadataInside } from '../../../src/policy/egress/ranges.js';
+import { metadataInside } from '../../../src/common/ranges.js';
 import { validateProfile } from '../../../src/profile/load.js';
 import { formatIssue } from '../../../src/profile/issues.js';
 import { runCli } from '../cli/run-cli.js';

@@ -39,8 +39,8 @@ export type {
   ListedImage,
   RootfsSource,
   ImportRootfsOptions,
-} from './engine-images.js';
-import type { BuildImageOptions, ImageSummary, ImportRootfsOptions, ListedImage } from './engine-images.js';
+} from './images.js';
+import type { BuildImageOptions, ImageSummary, ImportRootfsOptions, ListedImage } from './images.js';
 
 export interface NetworkSpec {
   name: string;
