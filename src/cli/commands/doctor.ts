@@ -7,7 +7,7 @@ import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
 import type { Engine } from '../../engine/engine.js';
-import { DEFAULT_BASE_IMAGE } from '../../session/session.js';
+import { DEFAULT_BASE_IMAGE } from '../../image/base-image.js';
 import { DEFAULT_CLAUDE_CODE_VERSION } from '../../claude-code-version.js';
 import { platformPackage } from '../../image/npm-platform.js';
 import { keyringProblem } from '../../image/debian-verify.js';

@@ -1,0 +1,165 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ContainerHandle, Engine, EngineInfo, NetworkRef } from '../engine/engine.js';
+import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from '../engine/engine.js';
+import type { SessionPlan } from '../policy/plan.js';
+import type { PreparedWorkspace } from '../workspace/workspace.js';
+import { ensureGateImage } from '../image/gate-image.js';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
+import { gitIdentity, modelKey, PODMAN_ULIMITS } from './session-env.js';
+import {
+  agentGateEnv,
+  GATE_ALIAS,
+  GATE_PORT,
+  gateContainerSpec,
+  stopGate,
+  waitForGate,
+  writeGateFiles,
+} from './gate.js';
+import { baseImageOf, caInImage } from './session-steps.js';
+import type { SessionContext } from './session-context.js';
+
+/**
+ * Steps 6 and 7: the gate, and the agent container. The agent container is created while the gate
+ * boots (it needs only the gate's address); it is started only after prepareSession returns, and that
+ * waits for the gate to report ready.
+ */
+
+/** What the gate and container steps build on. */
+export interface GateInputs {
+  engine: Engine;
+  info: EngineInfo;
+  plan: SessionPlan;
+  workspace: PreparedWorkspace;
+  image: string;
+  network: NetworkRef;
+}
+
+export interface RunningGate {
+  container: ContainerHandle;
+  /** The agent container being created; the container step awaits it. */
+  agent: Promise<ContainerHandle>;
+  address: string;
+  auditDir: string;
+  mode: string;
+  allowed: number;
+}
+
+const podmanUlimits = (info: EngineInfo): { ulimits?: typeof PODMAN_ULIMITS } =>
+  info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {};
+
+/** Creates (does not start) the agent container, registered for removal. */
+async function createAgent(
+  ctx: SessionContext,
+  inp: GateInputs,
+  gateAddress: string,
+): Promise<ContainerHandle> {
+  const { req } = ctx;
+  const { worktree } = inp.workspace;
+  const resolvConf = path.join(path.dirname(req.emptyDir), 'resolv.conf');
+  writeFileSync(resolvConf, RESOLV_CONF, { mode: 0o644 });
+  const spec = agentContainerSpec({
+    session: ctx.id,
+    plan: inp.plan,
+    image: inp.image,
+    worktree,
+    worktreeMounts: inp.workspace.mounts,
+    network: inp.network.name,
+    command: req.command,
+    tty: req.tty,
+    hostEnv: req.hostEnv,
+    caInImage: caInImage(ctx, inp.plan),
+    gitIdentity: await gitIdentity(worktree.repository),
+    ...podmanUlimits(inp.info),
+    resolvConf,
+    extraEnv: agentGateEnv(gateAddress, ctx.relayToken),
+    extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
+  });
+  const c = await inp.engine.createContainer({
+    ...spec,
+    labels: {
+      ...spec.labels,
+      'dev.ccbox.role': req.role,
+      [LABEL_OWNER]: req.owner,
+      [LABEL_WORKTREE]: worktree.root,
+    },
+  });
+  ctx.teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
+  return c;
+}
+
+/** Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed. */
+function gateUser(): { uid: number; gid: number } {
+  const hostUid = process.getuid?.() ?? 0;
+  return hostUid === 0 ? { uid: 65534, gid: 65534 } : { uid: hostUid, gid: process.getgid?.() ?? hostUid };
+}
+
+/** Step 6: the gate (image, files, container), started and ready; the agent container created meanwhile. */
+export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<RunningGate> {
+  const { req } = ctx;
+  const { engine, info, plan, network } = inp;
+  return ctx.step(
+    'gate',
+    'gate',
+    async () => {
+      const gateImage = await ensureGateImage(engine, {
+        baseImage: baseImageOf(ctx, plan),
+        binaries: ctx.deps.binaries,
+        ...(req.signal ? { signal: req.signal } : {}),
+        onProgress: (p) => ctx.emit({ type: 'step-progress', step: 'gate', text: p.text, at: ctx.now() }),
+      });
+      const user = gateUser();
+      const files = writeGateFiles(path.join(req.sessionsDir, ctx.id), plan, user);
+      const c = await engine.createContainer({
+        ...gateContainerSpec({
+          session: ctx.id,
+          plan,
+          image: gateImage.tag,
+          internalNetwork: network.name,
+          outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
+          files,
+          user,
+          relay: { token: ctx.relayToken, upstream: req.modelUpstream, apiKey: modelKey(plan, req.hostEnv) },
+          ...podmanUlimits(info),
+        }),
+        labels: { ...sessionLabels(ctx.id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
+      });
+      ctx.teardown.add(`gate ${c.name}`, () => stopGate(c), { container: true });
+      await c.start();
+      const address = (await c.inspect()).ipAddresses[network.name];
+      if (!address)
+        throw new CcboxError('the gate has no address on the session network', {
+          code: 'GATE_NO_ADDRESS',
+          exitCode: ExitCodes.sandboxFailed,
+        });
+      const agent = createAgent(ctx, inp, address);
+      agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
+      const health = await waitForGate(c, files, 15_000, req.signal).catch(async (err: unknown) => {
+        await agent.catch(() => undefined); // so its teardown entry exists before we unwind
+        throw err;
+      });
+      return {
+        container: c,
+        agent,
+        address,
+        auditDir: files.auditDir,
+        mode: health.mode,
+        allowed: health.allowedPatterns,
+      };
+    },
+    (g) =>
+      `${g.mode}, ${g.allowed} host pattern${g.allowed === 1 ? '' : 's'} allowed, at ${g.address}:${GATE_PORT}`,
+  );
+}
+
+/** Step 7: the agent container, created (not started). */
+export function containerStep(ctx: SessionContext, gate: RunningGate): Promise<ContainerHandle> {
+  return ctx.step(
+    'container',
+    'container',
+    () => gate.agent,
+    (c) => c.name,
+  );
+}

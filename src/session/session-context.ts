@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import type { SessionEventSink } from './events.js';
+import { stepRunner, Teardown, type StepRunner } from './steps.js';
+import type { SessionDeps, SessionRequest } from './session-types.js';
+
+/**
+ * What every step of a session's start shares: the request, the dependencies, the session's id and
+ * relay token, the event sink, and the one teardown list each step registers what it created on.
+ */
+export interface SessionContext {
+  readonly req: SessionRequest;
+  readonly deps: SessionDeps;
+  readonly id: string;
+  /** Why random per session: the token only opens this session's relay and dies with it. */
+  readonly relayToken: string;
+  readonly emit: SessionEventSink;
+  readonly now: () => number;
+  readonly step: StepRunner;
+  readonly teardown: Teardown;
+  /** Set when the agent container is asked to start: from then on the session git dir may hold work. */
+  started: boolean;
+}
+
+/** A new session id: short, random, safe in container and branch names. */
+export function newSessionId(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** The context of a session about to start. */
+export function sessionContext(req: SessionRequest, deps: SessionDeps): SessionContext {
+  const now = deps.now ?? Date.now;
+  const emit = deps.onEvent;
+  const id = newSessionId();
+  return {
+    req,
+    deps,
+    id,
+    relayToken: `ccbox-${id}-${randomBytes(24).toString('hex')}`,
+    emit,
+    now,
+    step: stepRunner(emit, now),
+    teardown: new Teardown((text) => emit({ type: 'warning', text, at: now() })),
+    started: false,
+  };
+}
+
+/** Reports a warning the way every step does. */
+export function warn(ctx: SessionContext, text: string): void {
+  ctx.emit({ type: 'warning', text, at: ctx.now() });
+}
