@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ContainerHandle } from './engine.js';
 import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from './engine.js';
 import { stepRunner, Teardown } from './steps.js';
+import { createSessionNetwork } from './session-network.js';
 import { loadPlan } from './plan-cache.js';
 import { formatIssue } from '../profile/issues.js';
 import { prepareWorkspace } from '../workspace/workspace.js';
@@ -135,7 +136,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       'network',
       'network',
       async () => {
-        const n = await engine.createNetwork({
+        const n = await createSessionNetwork(engine, req.subnets, {
           name: `ccbox-${id}-int`,
           internal: true,
           labels: { ...sessionLabels(id, 'network', plan.policyVersion), [LABEL_OWNER]: req.owner },
