@@ -29,7 +29,7 @@ export async function createNetwork(api: EngineApi, spec: NetworkSpec): Promise<
           : {}),
       },
     });
-    return { id: network.Id, name: spec.name };
+    return { id: network.Id, name: spec.name, ...(spec.ipv4 ? { subnet: spec.ipv4.subnet } : {}) };
   } catch (err) {
     if (spec.ipv4 && SUBNET_TAKEN.test(engineMessageOf(err))) {
       throw new CcboxError(`The engine refused subnet ${spec.ipv4.subnet}: ${engineMessageOf(err)}`, {

@@ -54,6 +54,8 @@ export interface NetworkSpec {
 export interface NetworkRef {
   id: string;
   name: string;
+  /** The IPv4 subnet ccbox asked for, when it chose one. */
+  subnet?: string;
 }
 
 export type MountSpec =

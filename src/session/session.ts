@@ -144,7 +144,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
         teardown.add(`network ${n.name}`, () => engine.removeNetwork(n.id));
         return n;
       },
-      (n) => `${n.name} (internal)`,
+      (n) => `${n.name} (internal${n.subnet ? `, ${n.subnet}` : ''})`,
     );
 
     // The agent container is created while the gate boots (it needs only the gate's address); it is
