@@ -124,7 +124,8 @@ export class DockerEngine implements Engine {
     return listImages(this.api, label);
   }
 
-  createNetwork(spec: NetworkSpec): Promise<NetworkRef> {
+  // Async so that a refused label is a rejection, as every other engine failure is.
+  async createNetwork(spec: NetworkSpec): Promise<NetworkRef> {
     requireSessionLabel(`network ${spec.name}`, spec.labels);
     return createNetwork(this.api, spec);
   }
