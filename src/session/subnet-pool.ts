@@ -144,7 +144,7 @@ export function* freeSubnets(
   const first = ((Math.floor(start) % capacity) + capacity) % capacity;
   let index = first;
   for (let seen = 0; seen < capacity;) {
-    const base = subnetAt(pool, index, span);
+    const { base, range } = locate(pool, index, span);
     const clash = sorted.find((u) => u.first <= base + span - 1 && base <= u.last);
     if (!clash) {
       yield { subnet: `${ipv4String(base)}/${pool.size}`, gateway: ipv4String(base + 1) };
@@ -152,8 +152,7 @@ export function* freeSubnets(
       seen += 1;
       continue;
     }
-    // Jump past the used range in one step (a /16 route covers 4096 subnets of /28).
-    const range = rangeOf(pool, index, span);
+    // Jump past the used range in one step (a /16 route covers 4096 subnets of /28), not past the pool range.
     const skip = Math.max(
       1,
       Math.min(Math.ceil((clash.last + 1 - base) / span), (range.last + 1 - base) / span),
@@ -163,22 +162,12 @@ export function* freeSubnets(
   }
 }
 
-// The index-th subnet across the pool's ranges, in order.
-function subnetAt(pool: SubnetPool, index: number, span: number): number {
+// The index-th subnet across the pool's ranges, in order, and the range it lies in.
+function locate(pool: SubnetPool, index: number, span: number): { base: number; range: Ipv4Range } {
   let rest = index;
-  for (const r of pool.ranges) {
-    const count = (r.last - r.first + 1) / span;
-    if (rest < count) return r.first + rest * span;
-    rest -= count;
-  }
-  throw new Error(`subnet index ${index} outside the pool`);
-}
-
-function rangeOf(pool: SubnetPool, index: number, span: number): Ipv4Range {
-  let rest = index;
-  for (const r of pool.ranges) {
-    const count = (r.last - r.first + 1) / span;
-    if (rest < count) return r;
+  for (const range of pool.ranges) {
+    const count = (range.last - range.first + 1) / span;
+    if (rest < count) return { base: range.first + rest * span, range };
     rest -= count;
   }
   throw new Error(`subnet index ${index} outside the pool`);

@@ -124,6 +124,21 @@ describe('free subnets', () => {
     expect(take(['198.18.0.0/15'], 0)).toEqual([]);
   });
 
+  it('walks every range of a pool of several, jumping within one range only', () => {
+    const multi = parseSubnetPool('198.19.0.0/27,10.213.0.0/28', '28');
+    const walk = (used: string[], start: number) =>
+      [
+        ...freeSubnets(
+          multi,
+          used.map((u) => ipv4Range(u)!),
+          start,
+        ),
+      ].map((x) => x.subnet);
+    expect(walk([], 2)).toEqual(['10.213.0.0/28', '198.19.0.0/28', '198.19.0.16/28']);
+    expect(walk(['198.19.0.0/16'], 0)).toEqual(['10.213.0.0/28']);
+    expect(walk(['10.213.0.0/28', '198.19.0.16/28'], 1)).toEqual(['198.19.0.0/28']);
+  });
+
   it('jumps over a wide route without stepping through each subnet', () => {
     const big = parseSubnetPool('10.0.0.0/8', '29');
     const t = Date.now();
