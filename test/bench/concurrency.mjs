@@ -221,13 +221,44 @@ console.log(
 console.log(
   `  teardown after release: ${s(teardownMs)}; left for the bench to remove: ${leftovers.containers} containers, ${leftovers.networks} networks`,
 );
+// Where the time went: each step's duration as ccbox reported it ("✓ gate ... (1.8s)").
+const duration = (text) => {
+  const m = /^(?:(\d+)m)?(\d+(?:\.\d+)?)(ms|s)$/.exec(text);
+  if (!m) return undefined;
+  return m[3] === 'ms' ? Number(m[2]) : (Number(m[1] ?? 0) * 60 + Number(m[2])) * 1000;
+};
+const steps = new Map();
+for (const r of runs) {
+  for (const m of r.stderr.matchAll(/^[✓✗] (\w+) .*\(([^()]*?)\)$/gm)) {
+    const ms = duration(m[2].split(', ').pop() ?? '');
+    if (ms !== undefined) steps.set(m[1], [...(steps.get(m[1]) ?? []), ms]);
+  }
+}
+if (steps.size) {
+  console.log('  step times (all sessions, failed steps included):');
+  for (const [step, xs] of steps) {
+    console.log(
+      `    ${step.padEnd(10)} p50 ${s(q(xs, 0.5))}  p95 ${s(q(xs, 0.95))}  max ${s(Math.max(...xs))}  (${xs.length})`,
+    );
+  }
+}
 const reasons = new Map();
 for (const r of failed) {
-  const why =
-    /✗ .*/.exec(r.stderr)?.[0] ??
-    /(error|Error)[^\n]*/.exec(r.stderr)?.[0] ??
-    (r.readyMs === undefined ? `not ready (exit ${r.code})` : `exit ${r.code}`);
-  reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  const line = /^✗ .*$/m.exec(r.stderr)?.[0];
+  const why = line
+    ? line.replace(/ \([^()]*\)$/, '')
+    : (/(error|Error)[^\n]*/.exec(r.stderr)?.[0] ??
+      (r.readyMs === undefined ? `not ready (exit ${r.code})` : `exit ${r.code}`));
+  const entry = reasons.get(why) ?? { count: 0, example: r.stderr };
+  entry.count += 1;
+  reasons.set(why, entry);
 }
-for (const [why, count] of reasons) console.log(`  failure x${count}: ${why.slice(0, 300)}`);
+for (const [why, { count, example }] of reasons) {
+  console.log(`  failure x${count}: ${why.slice(0, 300)}`);
+  const after = example
+    .slice(example.indexOf(why) + why.length)
+    .split('\n')
+    .slice(1, 8);
+  for (const l of after) if (l.trim()) console.log(`      ${l.slice(0, 200)}`);
+}
 process.exitCode = failed.length === 0 ? 0 : 1;
