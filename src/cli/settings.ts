@@ -18,6 +18,9 @@ export interface CcboxSettings {
   gateNetwork: string | undefined;
   /** The model endpoint the gate relays to. */
   modelUpstream: string;
+  /** Session subnets: the pool (CIDRs) and the prefix length of each; parsed by parseSubnetPool. */
+  subnetPool: string | undefined;
+  subnetSize: string | undefined;
 }
 
 export function readSettings(ctx: CliContext): CcboxSettings {
@@ -37,5 +40,7 @@ export function readSettings(ctx: CliContext): CcboxSettings {
       env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
     gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
     modelUpstream: env.CCBOX_MODEL_UPSTREAM || 'https://api.anthropic.com',
+    subnetPool: env.CCBOX_SUBNET_POOL || undefined,
+    subnetSize: env.CCBOX_SUBNET_SIZE || undefined,
   };
 }

@@ -23,6 +23,7 @@ import { DockerContainer } from './container.js';
 import { toCreateOptions } from './container-spec.js';
 import { engineError, isNotFound } from './errors.js';
 import { listImages } from './images.js';
+import { createNetwork, listNetworkSubnets } from './networks.js';
 import { toImageSummary } from './inspect.js';
 import { gcSessions, listSessions } from './sessions.js';
 
@@ -123,24 +124,14 @@ export class DockerEngine implements Engine {
     return listImages(this.api, label);
   }
 
+  // Async so that a refused label is a rejection, as every other engine failure is.
   async createNetwork(spec: NetworkSpec): Promise<NetworkRef> {
     requireSessionLabel(`network ${spec.name}`, spec.labels);
-    try {
-      const network = await this.api.json<{ Id: string }>('POST', '/networks/create', {
-        body: {
-          Name: spec.name,
-          Driver: 'bridge',
-          CheckDuplicate: true,
-          Internal: spec.internal,
-          // Why: the guide allows no IPv6 path around the gate.
-          EnableIPv6: false,
-          Labels: { ...spec.labels },
-        },
-      });
-      return { id: network.Id, name: spec.name };
-    } catch (err) {
-      throw engineError(`Creating network ${spec.name}`, err, ExitCodes.sandboxFailed);
-    }
+    return createNetwork(this.api, spec);
+  }
+
+  listNetworkSubnets(): Promise<string[]> {
+    return listNetworkSubnets(this.api);
   }
 
   async removeNetwork(idOrName: string): Promise<void> {

@@ -47,11 +47,15 @@ export interface NetworkSpec {
   /** No route out and no gateway: the agent's only network. */
   internal: boolean;
   labels: Labels;
+  /** The IPv4 subnet to use (from ccbox's pool); absent lets the engine take one of its default pools. */
+  ipv4?: { subnet: string; gateway: string };
 }
 
 export interface NetworkRef {
   id: string;
   name: string;
+  /** The IPv4 subnet ccbox asked for, when it chose one. */
+  subnet?: string;
 }
 
 export type MountSpec =
@@ -255,7 +259,10 @@ export interface Engine {
   removeImage(tag: string, options?: { force?: boolean }): Promise<boolean>;
   /** Local images carrying `label` (`key` or `key=value`), each with whether a container uses it. */
   listImages(label: string): Promise<ListedImage[]>;
+  /** Throws NETWORK_SUBNET_TAKEN when the engine refuses `spec.ipv4` as overlapping one it has. */
   createNetwork(spec: NetworkSpec): Promise<NetworkRef>;
+  /** The subnets of every network the engine has (not only ccbox's), IPv4 and IPv6 as CIDR text. */
+  listNetworkSubnets(): Promise<string[]>;
   /** No-op when the network is already gone. */
   removeNetwork(idOrName: string): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<ContainerHandle>;

@@ -47,6 +47,8 @@ export interface RunningGate {
   allowed: number;
 }
 
+const GATE_READY_TIMEOUT_MS = 60_000;
+
 const podmanUlimits = (info: EngineInfo): { ulimits?: typeof PODMAN_ULIMITS } =>
   info.kind === 'podman' ? { ulimits: PODMAN_ULIMITS } : {};
 
@@ -136,10 +138,14 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
         });
       const agent = createAgent(ctx, inp, address);
       agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
-      const health = await waitForGate(c, files, 15_000, req.signal).catch(async (err: unknown) => {
-        await agent.catch(() => undefined); // so its teardown entry exists before we unwind
-        throw err;
-      });
+      // Why 60 s: a gate that exits is noticed within 0.5 s; this only bounds one that hangs, and on a
+      // loaded host (100 sessions starting on 2 cores) a healthy gate can take well over 15 s to boot.
+      const health = await waitForGate(c, files, GATE_READY_TIMEOUT_MS, req.signal).catch(
+        async (err: unknown) => {
+          await agent.catch(() => undefined); // so its teardown entry exists before we unwind
+          throw err;
+        },
+      );
       return {
         container: c,
         agent,

@@ -8,6 +8,7 @@ import { prepareWorkspace, type PreparedWorkspace, type Worktree } from '../work
 import { CA_IN_IMAGE, ensureAgentImage, type AgentImage } from '../image/agent-image.js';
 import { DEFAULT_BASE_IMAGE } from '../image/base-image.js';
 import { loadPlan } from './plan-cache.js';
+import { createSessionNetwork } from './session-network.js';
 import { refuseSharedWorktree, reportWorkspace } from './session-workspace.js';
 import { requireModelKey } from './session-env.js';
 import { warn, type SessionContext } from './session-context.js';
@@ -134,7 +135,7 @@ export async function networkStep(
     'network',
     'network',
     async () => {
-      const n = await engine.createNetwork({
+      const n = await createSessionNetwork(engine, ctx.req.subnets, {
         name: `ccbox-${ctx.id}-int`,
         internal: true,
         labels: { ...sessionLabels(ctx.id, 'network', plan.policyVersion), [LABEL_OWNER]: ctx.req.owner },
@@ -142,7 +143,7 @@ export async function networkStep(
       ctx.teardown.add(`network ${n.name}`, () => engine.removeNetwork(n.id));
       return n;
     },
-    (n) => `${n.name} (internal)`,
+    (n) => `${n.name} (internal${n.subnet ? `, ${n.subnet}` : ''})`,
   );
 }
 

@@ -4,6 +4,7 @@ import type { SessionPlan } from '../policy/plan.js';
 import type { LoadOptions } from '../profile/load.js';
 import type { SessionClone, Worktree } from '../workspace/workspace.js';
 import type { BinarySource } from '../image/binaries.js';
+import type { SubnetPool } from './subnet-pool.js';
 
 export interface SessionRequest {
   profileRef: string;
@@ -35,6 +36,8 @@ export interface SessionRequest {
   gateNetwork: string | undefined;
   /** The model endpoint the gate relays to. */
   modelUpstream: string;
+  /** Where the session's internal network takes its subnet from (ccbox's pool); absent: the default pool. */
+  subnets?: SubnetPool;
   signal?: AbortSignal;
 }
 

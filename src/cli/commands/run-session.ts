@@ -8,6 +8,7 @@ import { errorOutcome, line, reportError } from '../output.js';
 import { CcboxError } from '../../errors.js';
 import { connectFromSettings } from '../engine.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../session/session.js';
+import { parseSubnetPool } from '../../session/subnet-pool.js';
 import { createReporter, type Reporter } from '../../ui/reporter.js';
 import { handOffTerminal } from '../../ui/terminal.js';
 import { ExitCodes } from '../../exit-codes.js';
@@ -65,6 +66,7 @@ export async function runSession(
         ...stateDirs(settings.cacheDir, settings.stateDir),
         gateNetwork: settings.gateNetwork,
         modelUpstream: settings.modelUpstream,
+        subnets: parseSubnetPool(settings.subnetPool, settings.subnetSize),
         owner: ownerLabel(),
         signal: life.signal,
       },
