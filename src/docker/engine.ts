@@ -127,7 +127,7 @@ export class DockerEngine implements Engine {
   // Async so that a refused label is a rejection, as every other engine failure is.
   async createNetwork(spec: NetworkSpec): Promise<NetworkRef> {
     requireSessionLabel(`network ${spec.name}`, spec.labels);
-    return createNetwork(this.api, spec);
+    return createNetwork(this.api, spec, (await this.info()).kind);
   }
 
   listNetworkSubnets(): Promise<string[]> {

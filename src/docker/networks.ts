@@ -11,7 +11,11 @@ import { engineError, engineMessageOf } from './errors.js';
 const SUBNET_TAKEN = /pool overlaps|already used on the host or by another config/i;
 
 /** Creates a bridge network; a refused `spec.ipv4` subnet is NETWORK_SUBNET_TAKEN so the caller can retry. */
-export async function createNetwork(api: EngineApi, spec: NetworkSpec): Promise<NetworkRef> {
+export async function createNetwork(
+  api: EngineApi,
+  spec: NetworkSpec,
+  kind: 'docker' | 'podman' = 'docker',
+): Promise<NetworkRef> {
   try {
     const network = await api.json<{ Id: string }>('POST', '/networks/create', {
       body: {
@@ -22,6 +26,13 @@ export async function createNetwork(api: EngineApi, spec: NetworkSpec): Promise<
         // Why: the guide allows no IPv6 path around the gate.
         EnableIPv6: false,
         Labels: { ...spec.labels },
+        // Why: Docker gives an internal network's bridge the gateway address on the host, and the
+        // containers a default route to it, so an agent could reach every host service listening on
+        // 0.0.0.0 (a dev database, an engine on TCP). Without an address the host is not on the network.
+        // Podman's internal networks have no host address already, and Podman refuses Docker's option.
+        ...(spec.internal && kind === 'docker'
+          ? { Options: { 'com.docker.network.bridge.inhibit_ipv4': 'true' } }
+          : {}),
         ...(spec.ipv4
           ? {
               IPAM: { Driver: 'default', Config: [{ Subnet: spec.ipv4.subnet, Gateway: spec.ipv4.gateway }] },
