@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
-import { openJsonLinesFile } from './events.js';
+import { AUDIT_LOG_FILE } from '../../src/audit/event.js';
+import { parseGateAuditConfig, type GateAuditConfig } from '../../src/audit/config.js';
+import { openAuditSink } from './events.js';
 import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 
@@ -13,6 +15,7 @@ interface Settings {
   session: string;
   port: number;
   logPath: string;
+  auditConfigPath: string | undefined;
   drainMs: number;
 }
 
@@ -27,7 +30,8 @@ function settings(env: NodeJS.ProcessEnv): Settings {
     policyPath: env.CCBOX_EGRESS_POLICY ?? '/etc/ccbox/egress-policy.json',
     session,
     port,
-    logPath: env.CCBOX_EGRESS_LOG ?? '/var/log/ccbox/egress.jsonl',
+    logPath: env.CCBOX_AUDIT_LOG ?? `/var/log/ccbox/${AUDIT_LOG_FILE}`,
+    auditConfigPath: env.CCBOX_AUDIT_CONFIG || undefined,
     drainMs: Number.isFinite(drainMs) && drainMs >= 0 ? drainMs : 10_000,
   };
 }
@@ -35,7 +39,14 @@ function settings(env: NodeJS.ProcessEnv): Settings {
 async function main(): Promise<void> {
   const config = settings(process.env);
   const policy = parseEgressPolicy(JSON.parse(await readFile(config.policyPath, 'utf8')) as unknown);
-  const sink = await openJsonLinesFile(config.logPath);
+  // Without a config (a gate run by hand) events carry no session context and only shape redaction.
+  const audit: GateAuditConfig | undefined =
+    config.auditConfigPath !== undefined
+      ? parseGateAuditConfig(JSON.parse(await readFile(config.auditConfigPath, 'utf8')) as unknown)
+      : undefined;
+  const sink = await openAuditSink(config.logPath, {
+    ...(audit ? { context: audit.context, secrets: audit.secrets } : {}),
+  });
   const gate = await startGate({
     policy,
     session: config.session,

@@ -10,7 +10,7 @@ import { ensureGateNode, type BinarySource } from './binaries.js';
 import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
-const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common'];
+const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common', 'src/audit'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');

@@ -31,7 +31,7 @@ const sh = (cmd: string, extra: string[] = []) =>
 const shJson = (cmd: string) =>
   runCli(['shell', '--json', '--profile', profileFile, '--', 'bash', '-c', cmd], { cwd: repo });
 const events = (session: string): Array<Record<string, unknown>> => {
-  const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'egress.jsonl');
+  const file = path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'audit.jsonl');
   return existsSync(file)
     ? readFileSync(file, 'utf8')
         .trim()
