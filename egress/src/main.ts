@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
 import { AUDIT_LOG_FILE } from '../../src/audit/event.js';
 import { parseGateAuditConfig, type GateAuditConfig } from '../../src/audit/config.js';
@@ -90,13 +90,18 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
-    gate.close().then(
-      () => log('gate: stopped'),
-      (error: unknown) => {
-        log(`gate: stopped with an error: ${String(error)}`);
-        process.exitCode = 1;
-      },
-    );
+    gate
+      .close()
+      .then(
+        () => log('gate: stopped'),
+        (error: unknown) => {
+          log(`gate: stopped with an error: ${String(error)}`);
+          process.exitCode = 1;
+        },
+      )
+      // Once the log is flushed and closed: `ccbox audit --follow` stops when the ready file goes.
+      .then(() => (readyFile ? rm(readyFile, { force: true }) : undefined))
+      .catch(() => undefined);
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

