@@ -1,5 +1,5 @@
 import type { AuditEvent } from './event.js';
-import { redactDigests, type SecretDigests } from './secret-digest.js';
+import { digestRedactor, type SecretDigests } from './secret-digest.js';
 
 /**
  * Token and key shapes that are redacted wherever they appear. Why by shape: a credential the agent
@@ -44,11 +44,12 @@ export interface Redactor {
 
 /** A redactor over the fixed shapes plus the digests of the session's secret values (secret-digest.ts). */
 export function createRedactor(secrets?: SecretDigests): Redactor {
+  const byDigest = secrets !== undefined && secrets.digests.length > 0 ? digestRedactor(secrets) : undefined;
   return (text: string): string => {
     let out = text;
     for (const { kind, re, keep } of SHAPES)
       out = out.replace(re, (...m: unknown[]) => `${keep ? String(m[keep]) : ''}[REDACTED:${kind}]`);
-    return secrets !== undefined && secrets.digests.length > 0 ? redactDigests(out, secrets) : out;
+    return byDigest !== undefined ? byDigest(out) : out;
   };
 }
 
