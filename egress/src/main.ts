@@ -2,7 +2,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
 import { AUDIT_LOG_FILE } from '../../src/audit/event.js';
 import { parseGateAuditConfig, type GateAuditConfig } from '../../src/audit/config.js';
+import { createRedactor } from '../../src/audit/redact.js';
+import { startOtlpExport, type OtlpExport } from '../../src/audit/otlp.js';
 import { openAuditSink } from './events.js';
+import { startOtlpRelay, type OtlpRelayHandle } from './otlp-relay.js';
 import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 
@@ -44,9 +47,27 @@ async function main(): Promise<void> {
     config.auditConfigPath !== undefined
       ? parseGateAuditConfig(JSON.parse(await readFile(config.auditConfigPath, 'utf8')) as unknown)
       : undefined;
+  // With a collector: every event also goes out as an OpenTelemetry log (the file stays the record).
+  const otlp: OtlpExport | undefined = audit?.otlp
+    ? await startOtlpExport({ endpoint: audit.otlp.endpoint, session: config.session })
+    : undefined;
   const sink = await openAuditSink(config.logPath, {
     ...(audit ? { context: audit.context, secrets: audit.secrets } : {}),
+    ...(otlp ? { also: (e) => otlp.emit(e), onClose: () => otlp.shutdown() } : {}),
   });
+  let otlpRelay: OtlpRelayHandle | undefined;
+  if (audit?.otlp) {
+    otlpRelay = await startOtlpRelay({
+      collector: new URL(audit.otlp.endpoint),
+      session: config.session,
+      redact: createRedactor(audit.secrets),
+      port: Number(process.env.CCBOX_OTLP_RELAY_PORT ?? '4318'),
+      log,
+    });
+    log(
+      `gate: audit events and Claude Code telemetry to ${new URL(audit.otlp.endpoint).origin} (relay on ${otlpRelay.port})`,
+    );
+  }
   const gate = await startGate({
     policy,
     session: config.session,
@@ -90,6 +111,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
+    void otlpRelay?.close();
     gate
       .close()
       .then(

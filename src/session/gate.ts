@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
+import { OTLP_RELAY_PORT } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { AUDIT_LOG_FILE } from '../audit/event.js';
 import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
@@ -76,6 +77,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_AUDIT_CONFIG: AUDIT_CONFIG_IN_GATE,
       CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
+      CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
       CCBOX_RELAY_TOKEN: input.relay.token,
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
       // Invariant 2: the real key lives in the gate; the agent only ever sees the session token.
