@@ -194,8 +194,28 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)src/(?!policy/|audit/|common/)',
-              message: 'egress/ imports only src/policy, src/audit and src/common.',
+              regex: '(^|/)src/(?!policy/|common/|audit/(?!host/))',
+              message:
+                'egress/ imports only src/policy, src/common and src/audit (not src/audit/host, the host side).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // src/audit's top folder is copied into the gate image as it is (src/image/gate-image.ts): it may
+    // import itself, Node and the OpenTelemetry SDK, nothing else of ccbox. The host side is in host/.
+    files: ['src/audit/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '!../audit/*'],
+              message:
+                'src/audit runs in the gate: it imports only ./ files (host code goes in src/audit/host).',
             },
           ],
         },

@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   ABORTED: 'cancelled by a signal (Ctrl-C, SIGTERM) while an engine call ran',
+  AUDIT_SESSION_NOT_FOUND: '`ccbox audit SESSION` names a session with no audit log',
   BASE_IMAGE_MISSING: 'the base image (ccbox/base:bookworm) is not in the engine',
   BASE_NEEDS_ROOT: '`ccbox image base` (debootstrap) was run without root',
   BUILD_CONTEXT_INVALID: 'a build context entry is unsafe or unreadable',

@@ -3,7 +3,6 @@ import { decideTarget } from '../../src/policy/egress/index.js';
 import type {
   Authority,
   CompiledEgressPolicy,
-  EgressEvent,
   EventDecision,
   TargetVerdict,
   Verdict,
@@ -73,7 +72,7 @@ export interface ActiveFlow {
 
 /** What an event says beyond what every event carries. */
 export interface EventFields {
-  method: EgressEvent['method'];
+  method: 'CONNECT' | 'HTTP';
   host: string;
   port: number;
   address: string | null;
@@ -97,10 +96,14 @@ export function record(ctx: GateContext, fields: EventFields): void {
   if (decision === 'allow') ctx.counters.allowed += 1;
   else if (decision === 'deny') ctx.counters.denied += 1;
   else ctx.counters[decision] += 1;
+  // The egress decision as an audit event: observed by the gate, `what` is the destination.
   ctx.sink.write({
-    type: 'egress',
+    type: 'decision',
+    source: 'egress',
+    provenance: 'observed',
     session: ctx.session,
     time: new Date(fields.startedAt).toISOString(),
+    what: `${fields.host}:${fields.port}`,
     method: fields.method,
     host: fields.host,
     port: fields.port,

@@ -1,47 +1,68 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Writable } from 'node:stream';
-import type { EgressEvent, RelayEvent } from '../../src/policy/egress/index.js';
+import type { AuditEvent } from '../../src/audit/event.js';
+import { provenanceOf } from '../../src/audit/event.js';
+import type { AuditContext } from '../../src/audit/config.js';
+import { createRedactor, redactEvent, type Redactor } from '../../src/audit/redact.js';
+import { openAuditLog, type AuditLog, type AuditLogOptions } from '../../src/audit/store.js';
+import type { SecretDigests } from '../../src/audit/secret-digest.js';
 
 /** Where decision events go. The gate owns its sink once started and closes it on shutdown. */
 export interface EventSink {
-  write(event: EgressEvent | RelayEvent): void;
+  write(event: AuditEvent): void;
   /** The error that broke the sink, if any. Why: a gate that cannot record decisions stops forwarding. */
   failure(): Error | null;
-  /** Flushes and closes; rejects if the underlying stream failed. */
+  /** Flushes and closes; rejects if the underlying log failed. */
   close(): Promise<void>;
 }
 
-/** Writes one JSON object per line to a stream (a file in production, anything in tests). */
-export function jsonLinesSink(stream: Writable): EventSink {
-  let failed: Error | null = null;
-  stream.on('error', (error: Error) => {
-    failed ??= error;
-  });
+/** What the sink stamps on and strips from every event, and where else events go (OTLP). */
+export interface SinkOptions {
+  context?: AuditContext;
+  secrets?: SecretDigests;
+  /** Called with each event as written (redacted), e.g. the OTLP exporter. */
+  also?: (event: AuditEvent) => void;
+  /** Runs after the log is closed (e.g. flushes the exporter). */
+  onClose?: () => Promise<void>;
+}
+
+/**
+ * The gate's one way to record a decision, for every writer (egress, relay, hook endpoint). Why here
+ * and not in each writer: the session context, the provenance and the redaction are then applied to
+ * every event, whoever wrote it. Provenance comes from the source, never from the writer; context
+ * fields come from the host, overriding anything a hook claimed.
+ */
+export function auditSink(log: AuditLog, options: SinkOptions = {}): EventSink {
+  const redact: Redactor = createRedactor(options.secrets);
+  const context = options.context ?? {};
   return {
     write(event) {
-      if (failed === null && stream.writable) stream.write(`${JSON.stringify(event)}\n`);
+      const stamped: AuditEvent = {
+        ...event,
+        provenance: provenanceOf(event.source),
+        ...(context.user !== undefined ? { user: context.user } : {}),
+        ...(context.repository !== undefined ? { repository: context.repository } : {}),
+        ...(context.branch !== undefined ? { branch: context.branch } : {}),
+        ...(context.commit !== undefined ? { commit: context.commit } : {}),
+      };
+      const clean = redactEvent(stamped, redact);
+      log.append(`${JSON.stringify(clean)}\n`);
+      options.also?.(clean);
     },
-    failure: () => failed,
+    failure: () => log.failure(),
     async close() {
-      if (!stream.writableEnded && !stream.destroyed) {
-        stream.end();
-        if (!stream.writableFinished) await Promise.race([once(stream, 'finish'), once(stream, 'close')]);
+      try {
+        await log.close();
+      } finally {
+        await options.onClose?.();
       }
-      if (failed !== null) throw failed;
     },
   };
 }
 
-/**
- * Opens (appending, mode 0600) the JSON-lines log at `path`. Why wait for `open`: a gate whose audit log
- * cannot be written must fail at start, not after it has forwarded traffic.
- */
-export async function openJsonLinesFile(path: string): Promise<EventSink> {
-  await mkdir(dirname(path), { recursive: true });
-  const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
-  await once(stream, 'open');
-  return jsonLinesSink(stream);
+/** Opens the session's audit log at `path` and wraps it in the stamping, redacting sink. */
+export async function openAuditSink(
+  path: string,
+  options: SinkOptions = {},
+  logOptions?: AuditLogOptions,
+): Promise<EventSink> {
+  return auditSink(await openAuditLog(path, logOptions), options);
 }

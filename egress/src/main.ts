@@ -1,6 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { EgressPolicyError, parseEgressPolicy } from '../../src/policy/egress/index.js';
-import { openJsonLinesFile } from './events.js';
+import { AUDIT_LOG_FILE } from '../../src/audit/event.js';
+import { parseGateAuditConfig, type GateAuditConfig } from '../../src/audit/config.js';
+import { createRedactor } from '../../src/audit/redact.js';
+import { startOtlpExport, type OtlpExport } from '../../src/audit/otlp.js';
+import { openAuditSink } from './events.js';
+import { startOtlpRelay, type OtlpRelayHandle } from './otlp-relay.js';
 import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 
@@ -13,6 +18,7 @@ interface Settings {
   session: string;
   port: number;
   logPath: string;
+  auditConfigPath: string | undefined;
   drainMs: number;
 }
 
@@ -27,7 +33,8 @@ function settings(env: NodeJS.ProcessEnv): Settings {
     policyPath: env.CCBOX_EGRESS_POLICY ?? '/etc/ccbox/egress-policy.json',
     session,
     port,
-    logPath: env.CCBOX_EGRESS_LOG ?? '/var/log/ccbox/egress.jsonl',
+    logPath: env.CCBOX_AUDIT_LOG ?? `/var/log/ccbox/${AUDIT_LOG_FILE}`,
+    auditConfigPath: env.CCBOX_AUDIT_CONFIG || undefined,
     drainMs: Number.isFinite(drainMs) && drainMs >= 0 ? drainMs : 10_000,
   };
 }
@@ -35,7 +42,32 @@ function settings(env: NodeJS.ProcessEnv): Settings {
 async function main(): Promise<void> {
   const config = settings(process.env);
   const policy = parseEgressPolicy(JSON.parse(await readFile(config.policyPath, 'utf8')) as unknown);
-  const sink = await openJsonLinesFile(config.logPath);
+  // Without a config (a gate run by hand) events carry no session context and only shape redaction.
+  const audit: GateAuditConfig | undefined =
+    config.auditConfigPath !== undefined
+      ? parseGateAuditConfig(JSON.parse(await readFile(config.auditConfigPath, 'utf8')) as unknown)
+      : undefined;
+  // With a collector: every event also goes out as an OpenTelemetry log (the file stays the record).
+  const otlp: OtlpExport | undefined = audit?.otlp
+    ? await startOtlpExport({ endpoint: audit.otlp.endpoint, session: config.session })
+    : undefined;
+  const sink = await openAuditSink(config.logPath, {
+    ...(audit ? { context: audit.context, secrets: audit.secrets } : {}),
+    ...(otlp ? { also: (e) => otlp.emit(e), onClose: () => otlp.shutdown() } : {}),
+  });
+  let otlpRelay: OtlpRelayHandle | undefined;
+  if (audit?.otlp) {
+    otlpRelay = await startOtlpRelay({
+      collector: new URL(audit.otlp.endpoint),
+      session: config.session,
+      redact: createRedactor(audit.secrets),
+      port: Number(process.env.CCBOX_OTLP_RELAY_PORT ?? '4318'),
+      log,
+    });
+    log(
+      `gate: audit events and Claude Code telemetry to ${new URL(audit.otlp.endpoint).origin} (relay on ${otlpRelay.port})`,
+    );
+  }
   const gate = await startGate({
     policy,
     session: config.session,
@@ -79,13 +111,19 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
-    gate.close().then(
-      () => log('gate: stopped'),
-      (error: unknown) => {
-        log(`gate: stopped with an error: ${String(error)}`);
-        process.exitCode = 1;
-      },
-    );
+    void otlpRelay?.close();
+    gate
+      .close()
+      .then(
+        () => log('gate: stopped'),
+        (error: unknown) => {
+          log(`gate: stopped with an error: ${String(error)}`);
+          process.exitCode = 1;
+        },
+      )
+      // Once the log is flushed and closed: `ccbox audit --follow` stops when the ready file goes.
+      .then(() => (readyFile ? rm(readyFile, { force: true }) : undefined))
+      .catch(() => undefined);
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

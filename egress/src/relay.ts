@@ -112,9 +112,12 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
     const t0 = performance.now();
     return (res: ServerResponse, outcome: Outcome, bytesUp: number, bytesDown: number): void =>
       options.sink?.write({
-        type: 'relay',
+        type: 'decision',
+        source: 'relay',
+        provenance: 'observed',
         session: options.session ?? '',
         time: new Date(started).toISOString(),
+        what: `${(req.method ?? '').slice(0, 20)} ${path.slice(0, 200)}`,
         method: (req.method ?? '').slice(0, 20),
         path: path.slice(0, 200),
         model,
@@ -207,7 +210,9 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
     const detail = error.message.replace(/^Parse Error: /, '');
     const reason = `malformed request (${error.code ?? 'parse error'}: ${detail})`;
     options.sink?.write({
-      type: 'relay',
+      type: 'decision',
+      source: 'relay',
+      provenance: 'observed',
       session: options.session ?? '',
       time: new Date().toISOString(),
       method: '',

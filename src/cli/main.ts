@@ -8,6 +8,7 @@ import { registerRun } from './commands/run.js';
 import { registerImage } from './commands/image.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSessions } from './commands/sessions.js';
+import { registerAudit } from './commands/audit.js';
 import { ExitCodes } from '../exit-codes.js';
 import { describeError } from '../errors.js';
 import { ccboxVersion } from '../paths.js';
@@ -44,6 +45,7 @@ Exit codes:
   registerProfiles(program, ctx, done);
   registerDoctor(program, ctx, done);
   registerSessions(program, ctx, done);
+  registerAudit(program, ctx, done);
   registerImage(program, ctx, done);
   return program;
 }

@@ -8,9 +8,10 @@ import { packageRoot } from '../paths.js';
 import { requireBaseImage } from './base-check.js';
 import { ensureGateNode, type BinarySource } from './binaries.js';
 import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
+import { gatePackageFiles, gatePackages } from './gate-modules.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
-const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common'];
+const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common', 'src/audit'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');
@@ -50,8 +51,15 @@ export async function ensureGateImage(
   const base = await requireBaseImage(engine, req.baseImage);
   const dockerfile = readFileSync(path.join(packageRoot(), 'egress', 'Dockerfile'), 'utf8');
   const files = gateFiles();
+  const packages = gatePackages(packageRoot());
   const nodeId = `node-linux-${req.binaries.arch}@${DEFAULT_GATE_NODE_VERSION}`;
-  const tag = `ccbox/gate:${contentHash({ dockerfile, base: base.id, files, node: nodeId })}`;
+  const tag = `ccbox/gate:${contentHash({
+    dockerfile,
+    base: base.id,
+    files,
+    node: nodeId,
+    packages: packages.map((p) => `${p.name}@${p.version}`),
+  })}`;
   if (await engine.imageExists(tag)) return { tag, built: false };
   const node = await ensureGateNode(req.binaries);
   await engine.buildImage({
@@ -60,6 +68,7 @@ export async function ensureGateImage(
       { path: 'Dockerfile', content: dockerfile },
       { path: 'node', hostPath: node.path, mode: 0o755 },
       ...files,
+      ...gatePackageFiles(packages),
     ],
     buildArgs: { BASE_IMAGE: req.baseImage },
     labels: { [LABEL_IMAGE]: 'gate' },

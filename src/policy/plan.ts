@@ -20,7 +20,21 @@ export interface SessionPlan {
   credentials: CredentialPlan;
   image: ImagePlan;
   exceptions: { active: ExceptionSummary[]; expired: ExceptionSummary[] };
+  /** Where the gate exports audit events and relays Claude Code's telemetry; absent without a collector. */
+  audit?: AuditPlan | undefined;
 }
+
+/** The audit export (issue 19 §3). Why in the plan: the gate, not the agent, talks to the collector. */
+export interface AuditPlan {
+  /** The profile's OTLP collector (telemetry.otlpEndpoint), reached by the gate itself. */
+  otlpEndpoint: string;
+}
+
+/**
+ * The gate's OTLP/HTTP relay port: Claude Code's OTEL_EXPORTER_OTLP_ENDPOINT. Why a relay: the agent
+ * never reaches the collector; the gate adds the session id the agent cannot forge.
+ */
+export const OTLP_RELAY_PORT = 4318;
 
 export interface ExceptionSummary {
   id?: string | undefined;

@@ -19,6 +19,7 @@ import {
   writeGateFiles,
 } from './gate.js';
 import { baseImageOf, caInImage } from './session-steps.js';
+import { sessionAuditConfig } from './audit-context.js';
 import type { SessionContext } from './session-context.js';
 
 /**
@@ -113,7 +114,12 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
         onProgress: (p) => ctx.emit({ type: 'step-progress', step: 'gate', text: p.text, at: ctx.now() }),
       });
       const user = gateUser();
-      const files = writeGateFiles(path.join(req.sessionsDir, ctx.id), plan, user);
+      const files = writeGateFiles(
+        path.join(req.sessionsDir, ctx.id),
+        plan,
+        user,
+        sessionAuditConfig(inp.workspace, plan),
+      );
       const c = await engine.createContainer({
         ...gateContainerSpec({
           session: ctx.id,

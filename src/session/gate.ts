@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
+import { OTLP_RELAY_PORT } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
+import { AUDIT_LOG_FILE } from '../audit/event.js';
+import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
 import { ExitCodes } from '../exit-codes.js';
 
 export const GATE_PORT = 3128;
@@ -15,21 +18,32 @@ export const GATE_ALIAS = 'gate';
 export interface GateFiles {
   policyFile: string;
   auditDir: string;
+  /** The session context and secret digests the gate stamps and redacts its events with. */
+  auditConfigFile: string;
 }
 
-/** Writes the session's egress policy and creates the audit folder (only the gate mounts it). */
+/**
+ * Writes the session's egress policy and audit config, and creates the audit folder (only the gate
+ * mounts them). Why the config is 0600 and the gate's: it holds the salt of the secret digests.
+ */
 export function writeGateFiles(
   sessionDir: string,
   plan: SessionPlan,
   gateUser: { uid: number; gid: number },
+  audit: GateAuditConfig,
 ): GateFiles {
   const auditDir = path.join(sessionDir, 'audit');
   mkdirSync(auditDir, { recursive: true, mode: 0o750 });
   const policyFile = path.join(sessionDir, 'egress-policy.json');
   writeFileSync(policyFile, `${JSON.stringify(plan.egress, null, 2)}\n`, { mode: 0o644 });
+  const auditConfigFile = path.join(sessionDir, AUDIT_CONFIG_FILE);
+  writeFileSync(auditConfigFile, `${JSON.stringify(audit)}\n`, { mode: 0o600 });
   rmSync(path.join(auditDir, 'ready.json'), { force: true });
-  if (process.getuid?.() === 0) chownSync(auditDir, gateUser.uid, gateUser.gid);
-  return { policyFile, auditDir };
+  if (process.getuid?.() === 0) {
+    chownSync(auditDir, gateUser.uid, gateUser.gid);
+    chownSync(auditConfigFile, gateUser.uid, gateUser.gid);
+  }
+  return { policyFile, auditDir, auditConfigFile };
 }
 
 export interface GateSpecInput {
@@ -59,9 +73,11 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_SESSION: input.session,
       CCBOX_GATE_PORT: String(GATE_PORT),
       CCBOX_EGRESS_POLICY: '/etc/ccbox/egress-policy.json',
-      CCBOX_EGRESS_LOG: '/var/log/ccbox/egress.jsonl',
+      CCBOX_AUDIT_LOG: `/var/log/ccbox/${AUDIT_LOG_FILE}`,
+      CCBOX_AUDIT_CONFIG: AUDIT_CONFIG_IN_GATE,
       CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
+      CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
       CCBOX_RELAY_TOKEN: input.relay.token,
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
       // Invariant 2: the real key lives in the gate; the agent only ever sees the session token.
@@ -76,6 +92,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
         target: '/etc/ccbox/egress-policy.json',
         readOnly: true,
       },
+      { type: 'bind', source: input.files.auditConfigFile, target: AUDIT_CONFIG_IN_GATE, readOnly: true },
       { type: 'bind', source: input.files.auditDir, target: '/var/log/ccbox', readOnly: false },
       { type: 'tmpfs', target: '/tmp', options: { sizeBytes: 64 * 1024 * 1024 } },
     ],

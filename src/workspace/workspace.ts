@@ -64,6 +64,8 @@ export interface PreparedWorkspace {
   /** Every bind mount on top of /workspace: the session git dir, control paths, masks. */
   mounts: BindMount[];
   plan: WorktreeMounts;
+  /** The branch and commit the session starts from (the audit log's context). */
+  start: { branch: string | undefined; commit: string | undefined };
   warnings: string[];
   /** Lands the agent's commits and neutralises what it left. `containersGone` false: keep everything. */
   finish(containersGone: boolean): Promise<WorkspaceReport>;
@@ -130,6 +132,7 @@ export async function prepareWorkspace(req: WorkspaceRequest): Promise<PreparedW
     clone,
     mounts: [...sessionGit.mounts, ...planned.mounts],
     plan: planned,
+    start: { branch: host.branch?.replace(/^refs\/heads\//, ''), commit: host.head },
     warnings: [...secretWarnings, ...planned.warnings],
     finish: (containersGone) =>
       (finished ??= finishWorkspace(state, containersGone, path.join(req.sessionDir, 'quarantine'))),

@@ -65,7 +65,7 @@ describe.skipIf(!isRoot)('the host is not on the session network', () => {
         expect(r.code, r.stderr).toBe(0);
         // The probe ran (it tried the gateway's or the network's first address) and reached nothing.
         expect(r.stdout).toMatch(/refused \d+\.\d+\.\d+\.\d+/);
-      expect(r.stdout).not.toContain('REACHED');
+        expect(r.stdout).not.toContain('REACHED');
         expect(seen.slice(before)).toEqual([]);
       },
       180_000,

@@ -1,5 +1,13 @@
 import type { ResolvedProfile } from '../../profile/types.js';
-import type { ContainerPlan, ExceptionSummary, HookPolicy, ManagedSettings, SessionPlan } from '../plan.js';
+import type {
+  AuditPlan,
+  ContainerPlan,
+  ExceptionSummary,
+  HookPolicy,
+  ManagedSettings,
+  SessionPlan,
+} from '../plan.js';
+import { OTLP_RELAY_PORT } from '../plan.js';
 import type { EgressPolicy } from '../egress/types.js';
 import { parseCidr } from '../../common/address.js';
 import { contentHash, sortedSet } from '../../common/canonical.js';
@@ -59,8 +67,11 @@ function telemetryEnv(profile: ResolvedProfile): Record<string, string> {
       CLAUDE_CODE_ENABLE_TELEMETRY: '1',
       OTEL_METRICS_EXPORTER: 'otlp',
       OTEL_LOGS_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: t.protocol,
-      OTEL_EXPORTER_OTLP_ENDPOINT: t.otlpEndpoint,
+      // Why the gate and JSON: the gate's relay adds session.id (which the agent cannot forge) to each
+      // request and forwards it to the collector, so it must read what it relays; `gate` is in the
+      // agent's hosts file and NO_PROXY.
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://gate:${OTLP_RELAY_PORT}`,
     });
     // Why: content-bearing fields stay off unless the tier turns them on after privacy review.
     if (t.logToolDetails) env.OTEL_LOG_TOOL_DETAILS = '1';
@@ -166,6 +177,11 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     extraCaCerts: profile.tls.extraCaCerts,
   };
 
+  const audit: AuditPlan | undefined =
+    profile.telemetry.otlpEndpoint !== undefined
+      ? { otlpEndpoint: profile.telemetry.otlpEndpoint }
+      : undefined;
+
   // Why a content hash of the compiled output (not the YAML): formatting, key order, rule order and
   // inheritance layout do not change what is enforced, so they must not change the version.
   // The base image and the CA path are where the image comes from on this host, not policy.
@@ -177,6 +193,7 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     container,
     credentials,
     image: { claudeCodeVersion: image.claudeCodeVersion, packages: image.packages },
+    ...(audit ? { audit } : {}),
   });
 
   return {
@@ -190,5 +207,6 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     credentials,
     image,
     exceptions: { active: exceptions.active, expired: exceptions.expired },
+    ...(audit ? { audit } : {}),
   };
 }

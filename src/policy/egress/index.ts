@@ -1,5 +1,5 @@
 // Why one entry point: the gate (egress/) and `ccbox policy test` import the same decision code.
-export type { EgressEvent, EgressPolicy, EventDecision, RelayEvent } from './types.js';
+export type { EgressPolicy, EventDecision } from './types.js';
 export type { Cidr, IpAddress } from '../../common/address.js';
 export { cidrContains, parseCidr, parseIpAddress } from '../../common/address.js';
 export type { AddressCategory, AddressClass } from '../../common/ranges.js';

@@ -47,7 +47,7 @@ const cacheDir = process.env.CCBOX_TEST_CACHE ?? path.join(os.tmpdir(), 'ccbox-t
 function auditSummary(auditDir) {
   let text = '';
   try {
-    text = readFileSync(path.join(auditDir, 'egress.jsonl'), 'utf8');
+    text = readFileSync(path.join(auditDir, 'audit.jsonl'), 'utf8');
   } catch (error) {
     return `gate audit log: unreadable (${error.message})`;
   }

@@ -136,13 +136,16 @@ export async function startTopology(engine, { baseImage, binaries, wanted, diagn
     chownSync(auditDir, GATE_USER.uid, GATE_USER.gid);
     const policyFile = path.join(tmp, 'egress-policy.json');
     writeFileSync(policyFile, `${JSON.stringify(benchPolicy(upstreamAddress), null, 2)}\n`, { mode: 0o644 });
+    const auditConfigFile = path.join(tmp, 'audit-config.json');
+    const auditConfig = { context: {}, secrets: { salt: randomBytes(16).toString('hex'), digests: [] } };
+    writeFileSync(auditConfigFile, `${JSON.stringify(auditConfig)}\n`, { mode: 0o644 });
     const gateSpec = gateContainerSpec({
       session: run,
       plan: { policyVersion: 'bench' },
       image: gateImage,
       internalNetwork: inNet,
       outboundNetwork: outNet,
-      files: { policyFile, auditDir },
+      files: { policyFile, auditDir, auditConfigFile },
       user: GATE_USER,
       // The model relay runs as in a session (it costs memory), but nothing in the bench calls it; its
       // upstream names the bench's own server so that even a stray call stays inside the bench networks.
@@ -211,7 +214,7 @@ export async function startTopology(engine, { baseImage, binaries, wanted, diagn
       extraNetworks: [{ name: outNet }],
     });
 
-    await waitForGate(gate, { policyFile, auditDir }, 20_000);
+    await waitForGate(gate, { policyFile, auditDir, auditConfigFile }, 20_000);
     for (const p of proxies) p.address = (await p.handle.inspect()).ipAddresses[inNet];
     return { run, gateImage, proxiesImage, upstreamAddress, upstream, client, proxies, auditDir, cleanup };
   } catch (error) {

@@ -360,7 +360,7 @@ describe('egress conformance', () => {
       expect(status).toBe(c.status);
       await until(() => sink.events.length > 0, 'the decision event');
       const event = sink.events[0];
-      expect(event).toMatchObject({ type: 'egress', rule: c.rule, decision: c.decision, method: c.via });
+      expect(event).toMatchObject({ source: 'egress', rule: c.rule, decision: c.decision, method: c.via });
       expect(event?.forwarded).toBe(c.dial !== undefined);
       if (c.dial === undefined) expect(dialled).toEqual([]);
       else {

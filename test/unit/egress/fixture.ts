@@ -2,11 +2,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { openJsonLinesFile } from '../../../egress/src/events.js';
+import { openAuditSink } from '../../../egress/src/events.js';
 import type { EventSink } from '../../../egress/src/events.js';
 import { startGate } from '../../../egress/src/gate.js';
 import type { GateHandle } from '../../../egress/src/gate.js';
-import type { EgressEvent, EgressPolicy } from '../../../src/policy/egress/index.js';
+import type { AuditEvent } from '../../../src/audit/event.js';
+import type { EgressPolicy } from '../../../src/policy/egress/index.js';
 import { startEcho, startHttpUpstream, tableResolver, testPolicy } from './helpers.js';
 
 /** A gate on loopback with an echo and an HTTP upstream, both reachable as test names. */
@@ -16,7 +17,7 @@ export interface GateFixture {
   /** Starts a gate (closed after each test) whose events go to a fresh JSON-lines file. */
   start(overrides?: Partial<EgressPolicy>, sink?: EventSink): Promise<GateHandle>;
   /** Closes the gate (flushing its sink) and returns the events it wrote to its file. */
-  events(): Promise<EgressEvent[]>;
+  events(): Promise<AuditEvent[]>;
 }
 
 /**
@@ -40,7 +41,7 @@ export function useGateFixture(): GateFixture {
           ...overrides,
         }),
         session: 'sess-1',
-        sink: sink ?? (await openJsonLinesFile(logPath)),
+        sink: sink ?? (await openAuditSink(logPath)),
         host: '127.0.0.1',
         port: 0,
         resolver: tableResolver({
@@ -52,13 +53,13 @@ export function useGateFixture(): GateFixture {
       });
       return gate;
     },
-    events: async (): Promise<EgressEvent[]> => {
+    events: async (): Promise<AuditEvent[]> => {
       await gate?.close({ drainMs: 0 });
       const text = await readFile(logPath, 'utf8');
       return text
         .split('\n')
         .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as EgressEvent);
+        .map((line) => JSON.parse(line) as AuditEvent);
     },
   } as GateFixture;
   beforeAll(async () => {

@@ -18,7 +18,7 @@ describe('the gate', () => {
     await until(() => g.stats().tunnels === 0, 'tunnel end');
     const [event] = await f.events();
     expect(event).toMatchObject({
-      type: 'egress',
+      source: 'egress',
       session: 'sess-1',
       method: 'CONNECT',
       host: 'echo.test',

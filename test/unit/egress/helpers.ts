@@ -6,7 +6,8 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventSink } from '../../../egress/src/events.js';
 import type { Resolver } from '../../../egress/src/resolver.js';
-import type { EgressEvent, EgressPolicy, RelayEvent } from '../../../src/policy/egress/index.js';
+import type { AuditEvent } from '../../../src/audit/event.js';
+import type { EgressPolicy } from '../../../src/policy/egress/index.js';
 
 /** A policy with test defaults; tests override what they exercise. */
 export function testPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolicy {
@@ -25,13 +26,13 @@ export function testPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolicy 
 }
 
 /** An in-memory sink; `events` fills as the gate decides (and `relay` as the model relay forwards). */
-export function memorySink(): EventSink & { events: EgressEvent[]; relay: RelayEvent[] } {
-  const events: EgressEvent[] = [];
-  const relay: RelayEvent[] = [];
+export function memorySink(): EventSink & { events: AuditEvent[]; relay: AuditEvent[] } {
+  const events: AuditEvent[] = [];
+  const relay: AuditEvent[] = [];
   return {
     events,
     relay,
-    write: (event) => void (event.type === 'relay' ? relay.push(event) : events.push(event)),
+    write: (event) => void (event.source === 'relay' ? relay.push(event) : events.push(event)),
     failure: () => null,
     close: () => Promise.resolve(),
   };

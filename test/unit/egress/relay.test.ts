@@ -106,12 +106,12 @@ describe('the model relay', () => {
     expect(post?.headers).toContainEqual(['x-api-key', KEY]);
     expect(post?.headers.some(([n]) => n === 'transfer-encoding')).toBe(false);
     for (const g of got) expect(g.body + g.rest).not.toContain(KEY);
-    const isPost = (e: { path: string; method: string }): boolean =>
+    const isPost = (e: { path?: string | undefined; method?: string | undefined }): boolean =>
       e.path === '/v1/messages' && e.method === 'POST';
     await until(() => sink.relay.some(isPost), 'the event');
     const event = sink.relay.find(isPost);
     expect(event).toMatchObject({
-      type: 'relay',
+      source: 'relay',
       method: 'POST',
       model: 'claude-test',
       status: 200,

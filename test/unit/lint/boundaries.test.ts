@@ -38,6 +38,9 @@ describe('import boundaries', { timeout: 120_000 }, () => {
     ['egress/src/relay.ts', '../../src/engine/engine.js'],
     ['egress/src/relay.ts', '../../src/profile/load.js'],
     ['egress/src/relay.ts', '../../src/errors.js'],
+    ['egress/src/relay.ts', '../../src/audit/host/gate-config.js'],
+    ['src/audit/redact.ts', '../errors.js'],
+    ['src/audit/redact.ts', '../policy/plan.js'],
   ])('%s may not import %s', async (file, specifier) => {
     expect(await restricted(file, specifier)).toEqual([expect.stringMatching(/restricted/)]);
   });
@@ -52,6 +55,9 @@ describe('import boundaries', { timeout: 120_000 }, () => {
     ['src/profile/refs.ts', '../common/credential-stores.js'],
     ['src/image/agent-image.ts', '../engine/engine.js'],
     ['src/session/session.ts', '../engine/engine.js'],
+    ['egress/src/relay.ts', '../../src/audit/event.js'],
+    ['src/audit/redact.ts', './secret-digest.js'],
+    ['src/audit/host/gate-config.ts', '../../errors.js'],
   ])('%s may import %s', async (file, specifier) => {
     expect(await restricted(file, specifier)).toEqual([]);
   });

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { CcboxError } from '../errors.js';
+import { ExitCodes } from '../exit-codes.js';
+
+/**
+ * The npm packages the gate loads (the OpenTelemetry SDK its OTLP export uses), with everything they
+ * depend on. Why copied from ccbox's own install: the gate image is built offline, from what ccbox
+ * was installed with (npm checked those tarballs); only their ESM build goes in.
+ */
+const GATE_PACKAGES = [
+  '@opentelemetry/api',
+  '@opentelemetry/exporter-logs-otlp-http',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-logs',
+];
+
+/** Where Node would find `name` from `fromDir`: the nearest node_modules/<name> up the tree. */
+function locate(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+function missing(what: string): CcboxError {
+  return new CcboxError(`the gate's npm packages are incomplete: ${what}`, {
+    code: 'GATE_NOT_BUILT',
+    exitCode: ExitCodes.imageBuildFailed,
+    hint: 'reinstall ccbox (npm ci in a checkout) so its dependencies are complete',
+  });
+}
+
+/** ESM files and package.json of a package, as image paths under app/node_modules/<name>/. */
+function packageFiles(name: string, dir: string): Array<{ path: string; content: string }> {
+  const out: Array<{ path: string; content: string }> = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(path.join(dir, rel)).sort()) {
+      const r = path.join(rel, entry);
+      if (entry === 'node_modules') continue;
+      if (statSync(path.join(dir, r)).isDirectory()) walk(r);
+      else if (entry.endsWith('.mjs') || r === 'package.json')
+        out.push({ path: `app/node_modules/${name}/${r}`, content: readFileSync(path.join(dir, r), 'utf8') });
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** One package of the gate's closure: where it is installed and its version. */
+export interface GatePackage {
+  name: string;
+  version: string;
+  dir: string;
+}
+
+/**
+ * The gate's packages and their dependency closure, as installed for ccbox at `root`. A name that
+ * resolves to two different copies cannot be flattened: that is a packaging bug, said so. Why the
+ * versions are what the image tag hashes: a published npm version never changes, and reading ~2 MB
+ * of files at every session start only to hash them would slow every start down.
+ */
+export function gatePackages(root: string): GatePackage[] {
+  const found = new Map<string, GatePackage>();
+  const queue: Array<[string, string]> = GATE_PACKAGES.map((n) => [n, root]);
+  for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+    const [name, from] = item;
+    const dir = locate(name, from);
+    if (dir === undefined) throw missing(`${name} is not installed`);
+    const seen = found.get(name);
+    if (seen !== undefined) {
+      if (seen.dir !== dir) throw missing(`${name} is installed twice (${seen.dir} and ${dir})`);
+      continue;
+    }
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      version?: string;
+      dependencies?: Record<string, string>;
+    };
+    found.set(name, { name, version: pkg.version ?? '', dir });
+    for (const dep of Object.keys(pkg.dependencies ?? {})) queue.push([dep, dir]);
+  }
+  return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** Every file the image gets of these packages, flat under app/node_modules. */
+export function gatePackageFiles(packages: readonly GatePackage[]): Array<{ path: string; content: string }> {
+  return packages.flatMap((p) => packageFiles(p.name, p.dir));
+}
