@@ -18,6 +18,13 @@ export interface CcboxSettings {
   gateNetwork: string | undefined;
   /** The model endpoint the gate relays to. */
   modelUpstream: string;
+  /** A shorter lifetime for the agent's model tokens than the tier's (CCBOX_TOKEN_TTL_SECONDS). */
+  tokenTtlSeconds: number | undefined;
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 export function readSettings(ctx: CliContext): CcboxSettings {
@@ -36,6 +43,8 @@ export function readSettings(ctx: CliContext): CcboxSettings {
     stateDir:
       env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
     gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
-    modelUpstream: env.CCBOX_MODEL_UPSTREAM || 'https://api.anthropic.com',
+    // As Claude Code reads it: a company gateway (or a stand-in in tests) can sit behind the relay.
+    modelUpstream: env.CCBOX_MODEL_UPSTREAM || env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com',
+    tokenTtlSeconds: positiveInt(env.CCBOX_TOKEN_TTL_SECONDS),
   };
 }

@@ -35,6 +35,8 @@ export interface SessionRequest {
   gateNetwork: string | undefined;
   /** The model endpoint the gate relays to. */
   modelUpstream: string;
+  /** A shorter lifetime for the agent's model tokens than the tier's (never a longer one). */
+  tokenTtlSeconds?: number | undefined;
   signal?: AbortSignal;
 }
 

@@ -65,6 +65,7 @@ export async function runSession(
         ...stateDirs(settings.cacheDir, settings.stateDir),
         gateNetwork: settings.gateNetwork,
         modelUpstream: settings.modelUpstream,
+        tokenTtlSeconds: settings.tokenTtlSeconds,
         owner: ownerLabel(),
         signal: life.signal,
       },
