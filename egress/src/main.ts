@@ -8,6 +8,8 @@ import { openAuditSink } from './events.js';
 import { startOtlpRelay, type OtlpRelayHandle } from './otlp-relay.js';
 import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
+import { receiveControl } from './control.js';
+import { tokenService } from './tokens.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -81,13 +83,18 @@ async function main(): Promise<void> {
       `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
   );
   let relay: RelayHandle | undefined;
-  const token = process.env.CCBOX_RELAY_TOKEN;
-  if (token) {
+  const controlPath = process.env.CCBOX_GATE_CONTROL_FILE;
+  if (controlPath) {
+    const control = await receiveControl(controlPath, 60_000);
     const upstream = new URL(process.env.CCBOX_MODEL_UPSTREAM ?? 'https://api.anthropic.com');
+    const ttl = Number(process.env.CCBOX_TOKEN_TTL_SECONDS ?? '3600');
+    if (!Number.isInteger(ttl) || ttl < 1)
+      throw new Error(`CCBOX_TOKEN_TTL_SECONDS is not a number of seconds`);
     relay = await startRelay({
       upstream,
-      apiKey: process.env.CCBOX_MODEL_API_KEY || undefined,
-      token,
+      apiKey: control.modelKey,
+      tokens: tokenService(config.session, ttl),
+      internalAddress: control.internalAddress,
       port: Number(process.env.CCBOX_RELAY_PORT ?? '3129'),
       log,
       // One audit log: relay requests are events in the gate's file, next to its egress decisions.
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
       policyVersion: policy.policyVersion,
     });
     log(
-      `gate: model relay on port ${relay.port} to ${upstream.origin}${process.env.CCBOX_MODEL_API_KEY ? ' (key added by the gate)' : ''}`,
+      `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : ''}, tokens live ${ttl} s`,
     );
   }
   // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox

@@ -1,11 +1,13 @@
 import type { Agent, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventDecision } from '../../src/policy/egress/index.js';
-import { crypto, http, https } from './builtins.js';
+import { http, https } from './builtins.js';
 import type { EventSink } from './events.js';
 import { requestFraming } from './framing.js';
 import { relayHeaders, responseHeaders } from './headers.js';
 import { checkRoute } from './relay-routes.js';
+import type { TokenService } from './tokens.js';
+import { TOKEN_PATH, tokenEndpoint } from './token-endpoint.js';
 
 /**
  * The model relay: the agent's ANTHROPIC_BASE_URL points here. Why: the real API key must never be in
@@ -17,8 +19,14 @@ export interface RelayOptions {
   upstream: URL;
   /** The real key, sent as x-api-key; absent for keyless (scripted or gateway-authenticated) endpoints. */
   apiKey: string | undefined;
-  /** The session token the agent must present. */
-  token: string;
+  /** Mints and checks the session's short-lived tokens (tokens.ts). */
+  tokens: TokenService;
+  /**
+   * The gate's address on the session's internal network. Why: the gate is on the outbound network
+   * too, where other containers live; the relay answers only connections that came in on the internal
+   * side (unset only in unit tests, which listen on loopback).
+   */
+  internalAddress?: string | undefined;
   host?: string;
   port?: number;
   log?: (line: string) => void;
@@ -46,12 +54,6 @@ function presented(req: IncomingMessage): string {
   if (typeof key === 'string') return key;
   const auth = req.headers.authorization ?? '';
   return auth.startsWith('Bearer ') ? auth.slice(7) : '';
-}
-
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
 function fail(res: ServerResponse, status: number, message: string): void {
@@ -140,8 +142,25 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
       event(req, started, pathOnly, null)(res, { decision: 'deny', rule, reason }, 0, 0);
       req.resume();
     };
-    if (!sameToken(presented(req), options.token))
-      return refuse(401, 'deny:token', 'not this session’s token');
+    if (
+      options.internalAddress !== undefined &&
+      req.socket.localAddress?.replace(/^::ffff:/, '') !== options.internalAddress
+    )
+      return refuse(403, 'deny:network', 'the relay answers the session network only');
+    if (method === 'POST' && pathOnly === TOKEN_PATH) {
+      const minted = tokenEndpoint(options.tokens, req.headers.authorization);
+      res.shouldKeepAlive = false;
+      res.writeHead(minted.status, {
+        'content-type': 'text/plain',
+        'content-length': Buffer.byteLength(minted.body),
+      });
+      res.end(minted.body);
+      event(req, started, pathOnly, null)(res, minted.outcome, 0, 0);
+      return void req.resume();
+    }
+    // Why 401: Claude Code re-runs its apiKeyHelper on a 401, which renews an expired token.
+    if (!options.tokens.accepts(presented(req)))
+      return refuse(401, 'deny:token', 'not a live token of this session');
     const route = checkRoute(method, target);
     if (!route.ok) return refuse(404, 'deny:route', route.reason);
     const framing = requestFraming(method, req.rawHeaders);

@@ -21,6 +21,13 @@ export interface CcboxSettings {
   /** Session subnets: the pool (CIDRs) and the prefix length of each; parsed by parseSubnetPool. */
   subnetPool: string | undefined;
   subnetSize: string | undefined;
+  /** A shorter lifetime for the agent's model tokens than the tier's (CCBOX_TOKEN_TTL_SECONDS). */
+  tokenTtlSeconds: number | undefined;
+}
+
+function positiveInt(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 export function readSettings(ctx: CliContext): CcboxSettings {
@@ -39,8 +46,10 @@ export function readSettings(ctx: CliContext): CcboxSettings {
     stateDir:
       env.CCBOX_STATE_DIR || path.join(env.XDG_STATE_HOME || path.join(ctx.home, '.local', 'state'), 'ccbox'),
     gateNetwork: env.CCBOX_GATE_NETWORK || undefined,
-    modelUpstream: env.CCBOX_MODEL_UPSTREAM || 'https://api.anthropic.com',
     subnetPool: env.CCBOX_SUBNET_POOL || undefined,
     subnetSize: env.CCBOX_SUBNET_SIZE || undefined,
+    // As Claude Code reads it: a company gateway (or a stand-in in tests) can sit behind the relay.
+    modelUpstream: env.CCBOX_MODEL_UPSTREAM || env.ANTHROPIC_BASE_URL || 'https://api.anthropic.com',
+    tokenTtlSeconds: positiveInt(env.CCBOX_TOKEN_TTL_SECONDS),
   };
 }

@@ -106,7 +106,13 @@ export interface ContainerPlan {
 }
 
 export interface CredentialPlan {
-  model: { source: 'env' | 'none'; env?: string | undefined; holder: 'gate' };
+  model: {
+    source: 'env' | 'file' | 'command' | 'none';
+    env?: string | undefined;
+    file?: string | undefined;
+    command?: string[] | undefined;
+    holder: 'gate';
+  };
   ttlMinutes: number;
 }
 

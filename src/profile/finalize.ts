@@ -125,6 +125,19 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
       }),
     );
   }
+  const model = profile.credentials.model;
+  if (model.source === 'file' && !model.file)
+    issues.push(
+      error(['credentials', 'model', 'file'], 'source file needs the file', {
+        allowed: 'e.g. ~/.config/anthropic/key',
+      }),
+    );
+  if (model.source === 'command' && !model.command)
+    issues.push(
+      error(['credentials', 'model', 'command'], 'source command needs the command', {
+        allowed: "e.g. ['op', 'read', 'op://dev/anthropic/key']",
+      }),
+    );
   if (profile.credentials.model.source === 'env' && !profile.credentials.model.env) {
     issues.push(
       error(['credentials', 'model', 'env'], 'source env needs the variable name', {

@@ -127,13 +127,27 @@ export const CredentialsSection = z
     model: z
       .strictObject({
         source: z
-          .enum(['env', 'none'])
+          .enum(['env', 'file', 'command', 'none'])
           .describe(
-            'Where the gate gets the model API key: a host environment variable, or none (a scripted or keyless endpoint).',
+            'Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint).',
           ),
         env: EnvName.optional().describe(
           'Host environment variable holding the key (read by ccbox, handed to the gate only).',
         ),
+        file: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Host file holding the key (`~/` allowed); one line, read at session start, handed to the gate only.',
+          ),
+        command: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe(
+            'Host command (argv, no shell) that prints the key, run at session start with a minimal environment and a 10 s limit.',
+          ),
       })
       .optional()
       .describe('The model credential. It lives in the gate; the agent never holds it.'),

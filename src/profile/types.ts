@@ -54,7 +54,12 @@ export interface ResolvedProfile {
   };
   resources: { memory: string; cpus: number; pids: number; tmpSize: string };
   credentials: {
-    model: { source: 'env' | 'none'; env?: string | undefined };
+    model: {
+      source: 'env' | 'file' | 'command' | 'none';
+      env?: string | undefined;
+      file?: string | undefined;
+      command?: string[] | undefined;
+    };
     passEnv: string[];
     ttlMinutes: number;
   };

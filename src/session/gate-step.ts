@@ -8,9 +8,10 @@ import { ensureGateImage } from '../image/gate-image.js';
 import { CcboxError } from '../errors.js';
 import { ExitCodes } from '../exit-codes.js';
 import { agentContainerSpec, RESOLV_CONF } from './agent-spec.js';
-import { gitIdentity, modelKey, PODMAN_ULIMITS } from './session-env.js';
+import { gitIdentity, PODMAN_ULIMITS } from './session-env.js';
 import {
   agentGateEnv,
+  handOverToGate,
   GATE_ALIAS,
   GATE_PORT,
   gateContainerSpec,
@@ -18,7 +19,7 @@ import {
   waitForGate,
   writeGateFiles,
 } from './gate.js';
-import { baseImageOf, caInImage } from './session-steps.js';
+import { baseImageOf, caFileOf, caInImage } from './session-steps.js';
 import { sessionAuditConfig } from './audit-context.js';
 import type { SessionContext } from './session-context.js';
 
@@ -77,7 +78,7 @@ async function createAgent(
     gitIdentity: await gitIdentity(worktree.repository),
     ...podmanUlimits(inp.info),
     resolvConf,
-    extraEnv: agentGateEnv(gateAddress, ctx.relayToken),
+    extraEnv: agentGateEnv(gateAddress, tokenTtlSeconds(ctx, inp.plan)),
     extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
   });
   const c = await inp.engine.createContainer({
@@ -91,6 +92,16 @@ async function createAgent(
   });
   ctx.teardown.add(`container ${c.name}`, () => c.remove({ force: true }), { container: true });
   return c;
+}
+
+/**
+ * How long the agent's model tokens live: the tier's `credentials.ttlMinutes`, or less when the host
+ * asks for less (CCBOX_TOKEN_TTL_SECONDS, e.g. to test renewal). Why only less: a host setting can
+ * make a tier stricter, never looser.
+ */
+function tokenTtlSeconds(ctx: SessionContext, plan: SessionPlan): number {
+  const tier = plan.credentials.ttlMinutes * 60;
+  return Math.min(tier, ctx.req.tokenTtlSeconds ?? tier);
 }
 
 /** Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed. */
@@ -129,7 +140,8 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
           outboundNetwork: req.gateNetwork ?? (info.kind === 'podman' ? 'podman' : 'bridge'),
           files,
           user,
-          relay: { token: ctx.relayToken, upstream: req.modelUpstream, apiKey: modelKey(plan, req.hostEnv) },
+          relay: { upstream: req.modelUpstream, tokenTtlSeconds: tokenTtlSeconds(ctx, plan) },
+          caFile: caFileOf(ctx, plan),
           ...podmanUlimits(info),
         }),
         labels: { ...sessionLabels(ctx.id, 'gate', plan.policyVersion), [LABEL_OWNER]: req.owner },
@@ -142,6 +154,7 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
           code: 'GATE_NO_ADDRESS',
           exitCode: ExitCodes.sandboxFailed,
         });
+      await handOverToGate(c, { modelKey: ctx.modelKey, internalAddress: address });
       const agent = createAgent(ctx, inp, address);
       agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
       // Why 60 s: a gate that exits is noticed within 0.5 s; this only bounds one that hangs, and on a

@@ -13,6 +13,9 @@ export const GATE_PORT = 3128;
 /** The model relay: the agent's ANTHROPIC_BASE_URL. */
 export const RELAY_PORT = 3129;
 export const GATE_ALIAS = 'gate';
+const GATE_CA_FILE = '/etc/ccbox/extra-ca.crt';
+/** Where the host's hand-over (model key, internal address) lands in the gate: its own tmpfs. */
+export const GATE_CONTROL_FILE = '/tmp/ccbox-control.json';
 
 /** Where a session keeps what the agent must never reach: the gate's policy and its audit log. */
 export interface GateFiles {
@@ -56,8 +59,10 @@ export interface GateSpecInput {
   files: GateFiles;
   user: { uid: number; gid: number };
   ulimits?: readonly Ulimit[];
-  /** The model relay: the session token the agent holds, the endpoint, and the real key (gate only). */
-  relay: { token: string; upstream: string; apiKey: string | undefined };
+  /** The model relay: its upstream, and how long the tokens it mints for the agent live. */
+  relay: { upstream: string; tokenTtlSeconds: number };
+  /** The extra CA bundle (a corporate TLS proxy): the relay's upstream is verified against it too. */
+  caFile?: string | undefined;
 }
 
 /**
@@ -78,10 +83,12 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
       CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
-      CCBOX_RELAY_TOKEN: input.relay.token,
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
-      // Invariant 2: the real key lives in the gate; the agent only ever sees the session token.
-      ...(input.relay.apiKey !== undefined ? { CCBOX_MODEL_API_KEY: input.relay.apiKey } : {}),
+      CCBOX_TOKEN_TTL_SECONDS: String(input.relay.tokenTtlSeconds),
+      // Invariant 2: the real key lives in the gate, and not in its Env either (docker inspect shows
+      // that): the host hands it over after start, through this file on the gate's private tmpfs.
+      CCBOX_GATE_CONTROL_FILE: GATE_CONTROL_FILE,
+      ...(input.caFile !== undefined ? { NODE_EXTRA_CA_CERTS: GATE_CA_FILE } : {}),
     },
     user: `${input.user.uid}:${input.user.gid}`,
     labels: sessionLabels(input.session, 'gate', input.plan.policyVersion),
@@ -95,6 +102,16 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       { type: 'bind', source: input.files.auditConfigFile, target: AUDIT_CONFIG_IN_GATE, readOnly: true },
       { type: 'bind', source: input.files.auditDir, target: '/var/log/ccbox', readOnly: false },
       { type: 'tmpfs', target: '/tmp', options: { sizeBytes: 64 * 1024 * 1024 } },
+      ...(input.caFile !== undefined
+        ? [
+            {
+              type: 'bind' as const,
+              source: path.resolve(input.caFile),
+              target: GATE_CA_FILE,
+              readOnly: true,
+            },
+          ]
+        : []),
     ],
     readOnlyRootfs: true,
     capDrop: ['ALL'],
@@ -158,11 +175,40 @@ export async function waitForGate(
 }
 
 /**
- * The agent's proxy and model settings: by address, because the agent has no resolver. The model
- * endpoint is the gate's relay; the token is what the agent authenticates with (apiKeyHelper in the
- * managed settings prints it), never the real key.
+ * Hands the running gate what must not be in its config: the model key and its internal address. Why
+ * exec with stdin: neither the engine's stored config nor `docker inspect` shows an exec's input; the
+ * command line names no secret. Written then renamed, so the gate never reads half a file.
  */
-export function agentGateEnv(gateAddress: string, relayToken: string): Record<string, string> {
+export async function handOverToGate(
+  gate: ContainerHandle,
+  control: { modelKey: string | undefined; internalAddress: string },
+): Promise<void> {
+  const body = JSON.stringify({
+    ...(control.modelKey !== undefined ? { modelKey: control.modelKey } : {}),
+    internalAddress: control.internalAddress,
+  });
+  const part = `${GATE_CONTROL_FILE}.part`;
+  const r = await gate.exec(
+    ['/bin/sh', '-c', `umask 077 && cat > ${part} && mv ${part} ${GATE_CONTROL_FILE}`],
+    {
+      stdin: body,
+    },
+  );
+  if (r.exitCode !== 0)
+    throw new CcboxError('could not hand the session settings to the gate', {
+      code: 'GATE_FAILED',
+      exitCode: ExitCodes.sandboxFailed,
+      hint: 'the gate container stopped or its /tmp is not writable; see `docker logs` of the gate',
+    });
+}
+
+/**
+ * The agent's proxy and model settings: by address, because the agent has no resolver. The model
+ * endpoint is the gate's relay; the agent authenticates with short-lived tokens that its apiKeyHelper
+ * (managed settings) gets from the gate, never the real key. Why the helper's cache is half the token
+ * lifetime: a token Claude Code still caches is always a live one (and a 401 re-runs the helper).
+ */
+export function agentGateEnv(gateAddress: string, tokenTtlSeconds: number): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
   return {
@@ -173,7 +219,7 @@ export function agentGateEnv(gateAddress: string, relayToken: string): Record<st
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
-    CCBOX_MODEL_TOKEN: relayToken,
+    CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2))),
   };
 }
 

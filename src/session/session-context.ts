@@ -11,8 +11,8 @@ export interface SessionContext {
   readonly req: SessionRequest;
   readonly deps: SessionDeps;
   readonly id: string;
-  /** Why random per session: the token only opens this session's relay and dies with it. */
-  readonly relayToken: string;
+  /** The real model key, in memory only, from the profile step on; handed to the gate alone. */
+  modelKey: string | undefined;
   readonly emit: SessionEventSink;
   readonly now: () => number;
   readonly step: StepRunner;
@@ -35,7 +35,7 @@ export function sessionContext(req: SessionRequest, deps: SessionDeps): SessionC
     req,
     deps,
     id,
-    relayToken: `ccbox-${id}-${randomBytes(24).toString('hex')}`,
+    modelKey: undefined,
     emit,
     now,
     step: stepRunner(emit, now),

@@ -10,7 +10,7 @@ import { DEFAULT_BASE_IMAGE } from '../image/base-image.js';
 import { loadPlan } from './plan-cache.js';
 import { createSessionNetwork } from './session-network.js';
 import { refuseSharedWorktree, reportWorkspace } from './session-workspace.js';
-import { requireModelKey } from './session-env.js';
+import { resolveModelKey } from '../credentials/model-key.js';
 import { warn, type SessionContext } from './session-context.js';
 
 /**
@@ -36,8 +36,13 @@ export async function profileStep(ctx: SessionContext): Promise<SessionPlan> {
     },
     (p) => `${p.profile.name} (policy ${p.policyVersion})`,
   );
-  // Why here: a missing model key is bad input, refused before anything is created.
-  requireModelKey(req, plan);
+  // Why here: a missing or unreadable model key is bad input, refused before anything is created.
+  ctx.modelKey = await resolveModelKey(plan.credentials, {
+    hostEnv: req.hostEnv,
+    home: req.home,
+    required: req.role === 'agent',
+    signal: req.signal,
+  });
   return plan;
 }
 

@@ -38,6 +38,8 @@ export interface SessionRequest {
   modelUpstream: string;
   /** Where the session's internal network takes its subnet from (ccbox's pool); absent: the default pool. */
   subnets?: SubnetPool;
+  /** A shorter lifetime for the agent's model tokens than the tier's (never a longer one). */
+  tokenTtlSeconds?: number | undefined;
   signal?: AbortSignal;
 }
 

@@ -8,7 +8,7 @@ import { RELAY_ROUTES } from '../../egress/src/relay-routes.js';
 
 // `ccbox run` end to end: the real Claude Code in the agent talks to the gate's model relay, which adds
 // the real key and forwards to the model endpoint (a scripted Messages API that answers 401 to any
-// other key). The agent itself only ever holds the session token.
+// other key). The agent itself only ever holds short-lived session tokens.
 
 const REAL_KEY = 'sk-ant-real-key-held-by-the-gate-only';
 let model: { container: ContainerHandle; url: string };
@@ -72,7 +72,8 @@ describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('scanned');
-    expect(r.stdout).toMatch(/^CCBOX_MODEL_TOKEN=ccbox-/m);
+    // No token in the environment either: the apiKeyHelper gets short-lived ones from the gate.
+    expect(r.stdout).not.toMatch(/^CCBOX_MODEL_TOKEN=/m);
     expect(r.stdout).toMatch(/^ANTHROPIC_BASE_URL=http:\/\/[\d.]+:3129$/m);
     expect(r.stdout).not.toContain(REAL_KEY);
   });
@@ -85,7 +86,7 @@ describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
         '--',
         'bash',
         '-c',
-        'curl -s -o /dev/null -w "%{http_code}" -H "x-api-key: stolen" "$ANTHROPIC_BASE_URL/v1/models"; echo; curl -s -o /dev/null -w "%{http_code}" -H "x-api-key: $CCBOX_MODEL_TOKEN" "$ANTHROPIC_BASE_URL/v1/models"',
+        'curl -s -o /dev/null -w "%{http_code}" -H "x-api-key: stolen" "$ANTHROPIC_BASE_URL/v1/models"; echo; curl -s -o /dev/null -w "%{http_code}" -H "x-api-key: $(ccbox-model-token)" "$ANTHROPIC_BASE_URL/v1/models"',
       ],
       { cwd: repo, env: env() },
     );

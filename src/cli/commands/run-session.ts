@@ -67,6 +67,7 @@ export async function runSession(
         gateNetwork: settings.gateNetwork,
         modelUpstream: settings.modelUpstream,
         subnets: parseSubnetPool(settings.subnetPool, settings.subnetSize),
+        tokenTtlSeconds: settings.tokenTtlSeconds,
         owner: ownerLabel(),
         signal: life.signal,
       },

@@ -81,6 +81,9 @@ function telemetryEnv(profile: ResolvedProfile): Record<string, string> {
 }
 
 /** The pure compiler: a resolved profile in, everything the session enforces out. */
+/** The agent image's token helper (images/agent/ccbox-model-token). */
+export const MODEL_TOKEN_HELPER = '/usr/local/bin/ccbox-model-token';
+
 export function compile(profile: ResolvedProfile): SessionPlan {
   const exceptions = summarise(profile);
   const rules = compilePermissions(profile, exceptions.rules);
@@ -108,10 +111,11 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     httpHookAllowedEnvVars: sortedSet(locks.httpHookAllowedEnvVars),
     // Why: the WebFetch preflight calls api.anthropic.com directly; the gate would refuse it anyway.
     skipWebFetchPreflight: true,
-    // Why a helper and not ANTHROPIC_API_KEY: the agent authenticates to the gate's relay with a
-    // per-session token (the real key never enters the agent), and a managed apiKeyHelper also keeps
-    // Claude Code from fetching server-managed settings that would replace this file.
-    apiKeyHelper: 'printenv CCBOX_MODEL_TOKEN',
+    // Why a helper and not ANTHROPIC_API_KEY: the agent authenticates to the gate's relay with
+    // short-lived session tokens the helper gets from the gate (the real key never enters the agent,
+    // and no token sits in the environment), and a managed apiKeyHelper also keeps Claude Code from
+    // fetching server-managed settings that would replace this file.
+    apiKeyHelper: MODEL_TOKEN_HELPER,
     env: telemetryEnv(profile),
   };
 
@@ -166,6 +170,8 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     model: {
       source: profile.credentials.model.source,
       env: profile.credentials.model.env,
+      file: profile.credentials.model.file,
+      command: profile.credentials.model.command,
       holder: 'gate' as const,
     },
     ttlMinutes: profile.credentials.ttlMinutes,

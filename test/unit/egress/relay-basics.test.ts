@@ -1,3 +1,4 @@
+import { fixedTokens } from './fixed-tokens.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ async function start(apiKey: string | undefined, base = '/base/'): Promise<strin
   relay = await startRelay({
     upstream: new URL(`http://127.0.0.1:${port}${base}`),
     apiKey,
-    token: TOKEN,
+    tokens: fixedTokens(TOKEN),
     host: '127.0.0.1',
     port: 0,
     log: () => undefined,
@@ -106,7 +107,7 @@ describe('the model relay', () => {
     relay = await startRelay({
       upstream: new URL(`http://127.0.0.1:${port}`),
       apiKey: REAL,
-      token: TOKEN,
+      tokens: fixedTokens(TOKEN),
       host: '127.0.0.1',
       port: 0,
       log: () => undefined,

@@ -1,3 +1,4 @@
+import { fixedTokens } from './fixed-tokens.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,7 @@ describe('the model relay', () => {
     relay = await startRelay({
       upstream: new URL(`http://127.0.0.1:${rec.port}`),
       apiKey: KEY,
-      token: TOKEN,
+      tokens: fixedTokens(TOKEN),
       host: '127.0.0.1',
       port: 0,
       log: () => undefined,
@@ -139,7 +140,7 @@ describe('the model relay streams', () => {
     const relay = await startRelay({
       upstream: new URL(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`),
       apiKey: KEY,
-      token: TOKEN,
+      tokens: fixedTokens(TOKEN),
       host: '127.0.0.1',
       port: 0,
       log: () => undefined,

@@ -49,12 +49,12 @@ describe('session steps', () => {
     expect(await ctx.teardown.run()).toEqual([]);
   });
 
-  it('every session gets its own id and relay token', () => {
+  it('every session gets its own id, and no model key before the profile step', () => {
     const deps = { onEvent: () => undefined } as unknown as SessionDeps;
     const a = sessionContext(request, deps);
     const b = sessionContext(request, deps);
     expect(a.id).not.toBe(b.id);
-    expect(a.relayToken).toMatch(new RegExp(`^ccbox-${a.id}-[0-9a-f]{48}$`));
-    expect(a.relayToken).not.toBe(b.relayToken);
+
+    expect(a.modelKey).toBeUndefined();
   });
 });

@@ -1,0 +1,46 @@
+import { readFile, rm } from 'node:fs/promises';
+
+/**
+ * What the host hands the running gate after it starts, over `exec` with stdin into the gate's own
+ * tmpfs. Why this channel: the container's environment and config are shown by `docker inspect` to
+ * anyone with engine access and stored by the engine; an exec's stdin is neither. The file is read
+ * once and removed, so the key then exists only in the gate process's memory.
+ */
+export interface GateControl {
+  /** The real model key the relay adds; absent for keyless endpoints. */
+  modelKey?: string;
+  /** The gate's address on the session's internal network (the relay answers only there). */
+  internalAddress?: string;
+}
+
+function parse(text: string): GateControl {
+  const raw = JSON.parse(text) as unknown;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new Error('the control file is not an object');
+  const { modelKey, internalAddress } = raw as Record<string, unknown>;
+  if (modelKey !== undefined && (typeof modelKey !== 'string' || modelKey === ''))
+    throw new Error('the control file has a model key that is not a non-empty string');
+  if (internalAddress !== undefined && typeof internalAddress !== 'string')
+    throw new Error('the control file has an internal address that is not a string');
+  return {
+    ...(modelKey !== undefined ? { modelKey } : {}),
+    ...(internalAddress !== undefined ? { internalAddress } : {}),
+  };
+}
+
+/** Waits for the host's control file, reads it, removes it. Rejects after `timeoutMs` (fail closed). */
+export async function receiveControl(path: string, timeoutMs: number): Promise<GateControl> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const text = await readFile(path, 'utf8');
+      await rm(path, { force: true });
+      return parse(text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (Date.now() > end)
+      throw new Error(`the host did not hand over the session's control file within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
