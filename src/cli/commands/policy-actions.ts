@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { CliContext } from '../context.js';
 import { loadOptionsFrom } from '../context.js';
-import { line, printJson } from '../output.js';
+import type { Writable } from 'node:stream';
 import { listBuiltinProfiles, loadProfile } from '../../profile/load.js';
 import { compile } from '../../policy/compile/compile.js';
 import { loadShellParser } from '../../policy/hook/parser.js';
@@ -74,13 +74,18 @@ function readFixture(file: string): FixtureFile {
   return { name: path.basename(file), cases: parsed.data.cases };
 }
 
-function printRecord(ctx: CliContext, r: RedTeamRecord): void {
+function recordLines(r: RedTeamRecord): string[] {
   const what = r.evidence.normalised ?? r.evidence.paths?.join(', ') ?? '';
-  line(ctx.stdout, `${r.status === 'pass' ? 'PASS' : 'FAIL'} ${r.profile.padEnd(20)} ${r.fixture}`);
-  line(
-    ctx.stdout,
+  return [
+    `${r.status === 'pass' ? 'PASS' : 'FAIL'} ${r.profile.padEnd(20)} ${r.fixture}`,
     `     expected ${r.expected}  actual ${r.actual}  rule ${r.evidence.rule}${what ? `  normalised ${JSON.stringify(what.slice(0, 160))}` : ''}`,
-  );
+  ];
+}
+
+// Why one write with a callback: the report runs to thousands of lines, and main exits the process as
+// soon as the command returns; a pipe (| less, | grep) would otherwise get a truncated report.
+function writeAll(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
 }
 
 /** `ccbox policy test`: runs fixtures against each tier's compiled policy; returns the exit code. */
@@ -99,18 +104,21 @@ export async function testPolicy(
     for (const f of files) for (const c of f.cases) records.push(runCase(decide, plan, c, f.name));
   }
   const failed = records.filter((r) => r.status === 'fail');
-  if (opts.json) printJson(ctx.stdout, { records, summary: summarise(records), failed: failed.length });
-  else {
-    for (const r of records) if (!opts.failures || r.status === 'fail') printRecord(ctx, r);
-    line(ctx.stdout);
-    line(ctx.stdout, 'profile              tag           cases  pass  allow  ask  deny');
-    for (const s of summarise(records)) {
-      line(
-        ctx.stdout,
-        `${s.profile.padEnd(20)} ${s.tag.padEnd(13)} ${String(s.cases).padStart(5)} ${String(s.passed).padStart(5)} ${String(s.allowed).padStart(6)} ${String(s.asked).padStart(4)} ${String(s.denied).padStart(5)}`,
-      );
-    }
-    line(ctx.stdout, `${records.length - failed.length}/${records.length} cases pass`);
+  const summary = summarise(records);
+  if (opts.json) {
+    await writeAll(ctx.stdout, `${JSON.stringify({ records, summary, failed: failed.length }, null, 2)}\n`);
+    return failed.length > 0 ? ExitCodes.checkFailed : ExitCodes.ok;
   }
+  const out: string[] = [];
+  for (const r of records) if (!opts.failures || r.status === 'fail') out.push(...recordLines(r));
+  const n = (v: number, w: number): string => String(v).padStart(w);
+  out.push('', 'profile              tag           cases  pass  allow  ask  deny');
+  for (const s of summary) {
+    out.push(
+      `${s.profile.padEnd(20)} ${s.tag.padEnd(13)} ${n(s.cases, 5)} ${n(s.passed, 5)} ${n(s.allowed, 6)} ${n(s.asked, 4)} ${n(s.denied, 5)}`,
+    );
+  }
+  out.push(`${records.length - failed.length}/${records.length} cases pass`);
+  await writeAll(ctx.stdout, `${out.join('\n')}\n`);
   return failed.length > 0 ? ExitCodes.checkFailed : ExitCodes.ok;
 }

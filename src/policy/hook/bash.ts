@@ -1,7 +1,7 @@
 import type { ShellParser } from './parser.js';
 import type { HookVerdict } from './types.js';
 import { outputOf, walkScript, type SimpleCommand, type Stdin } from './walk.js';
-import { basename, unwrap } from './unwrap.js';
+import { unwrap } from './unwrap.js';
 import { canonicalName, familyHeads, matchFamilies, type Family } from './families.js';
 import {
   codeTraits,
@@ -12,10 +12,11 @@ import {
   SHELLS,
   type Program,
 } from './interpreters.js';
-import { classifyPath, displayPath, resolvePath, type PathRules } from './paths.js';
-import { commandEffects, pathCandidates, writesTo } from './effects.js';
+import { displayPath, resolvePath, type PathRules } from './paths.js';
+import { CommandFiles } from './files.js';
+import { CODE_VARS, commandEffects, LOADER_VARS, pathCandidates, writesTo } from './effects.js';
 import { gitConfigCode, gitAlias } from './git.js';
-import type { Arg } from './words.js';
+import { allText, braceName, type Arg } from './words.js';
 
 /** One reason a command is not plain local work. */
 export interface Finding {
@@ -48,49 +49,21 @@ export interface BashAnalysis {
 // Why a limit: `bash -c "bash -c ..."` nests; past this depth the text is treated as unknown.
 const MAX_DEPTH = 6;
 
-// Variables whose value a program later runs as a shell command.
-const CODE_VARS = new Set([
-  'GIT_SSH_COMMAND',
-  'GIT_SSH',
-  'GIT_PAGER',
-  'PAGER',
-  'GIT_EDITOR',
-  'EDITOR',
-  'VISUAL',
-  'GIT_EXTERNAL_DIFF',
-  'GIT_ASKPASS',
-  'SSH_ASKPASS',
-  'BASH_ENV',
-  'ENV',
-  'PROMPT_COMMAND',
-  'LESSOPEN',
-  'GIT_PROXY_COMMAND',
-]);
-// Variables that load code into the next program.
-const LOADER_VARS = /^(?:LD_PRELOAD|LD_AUDIT|DYLD_INSERT_LIBRARIES|PYTHONSTARTUP|PERL5OPT|RUBYOPT)$/;
-
 class Analysis {
   readonly findings: Finding[] = [];
   readonly normalised: string[] = [];
   readonly paths = new Set<string>();
   private readonly vars = new Map<string, string>();
   private readonly aliases = new Map<string, Arg[]>();
-  /** Paths this command line copies a known program to (`cp /usr/bin/curl ./c`), by absolute path. */
-  private readonly copies = new Map<string, string>();
-  /** Paths this command line writes (a script written, then run, is its own family). */
-  private readonly created = new Set<string>();
-  /** What this command line wrote into a file, where the text shows it (`printf 'curl x' > t.sh`). */
-  private readonly contents = new Map<string, string>();
-  /** Symlinks this command line makes (`ln -s .env x; cat x`). */
-  private readonly links = new Map<string, string>();
-  private readonly heads: Set<string>;
+  private readonly files: CommandFiles;
   private cwd: string;
 
   constructor(private readonly env: BashEnv) {
     this.cwd = env.cwd;
-    this.heads = familyHeads(env.families);
+    const heads = familyHeads(env.families);
     for (const s of [...SHELLS, 'python', 'python3', 'node', 'perl', 'ruby', 'php', 'env', 'busybox'])
-      this.heads.add(s);
+      heads.add(s);
+    this.files = new CommandFiles(env, heads);
   }
 
   family(name: string, detail: string): Finding {
@@ -137,9 +110,9 @@ class Analysis {
     let name = canonicalName(u.name);
     if (u.path?.includes('/')) {
       const abs = resolvePath(u.path, this.cwd);
-      const copied = this.copies.get(abs);
+      const copied = this.files.copied(abs);
       if (copied) name = copied;
-      else if (this.isSessionFile(abs))
+      else if (this.files.isSessionFile(abs))
         this.findings.push(this.family('session-script', displayPath(abs, this.env.paths.workspace)));
     }
     this.normalised.push([name, ...u.args.map(show)].join(' '));
@@ -182,7 +155,7 @@ class Analysis {
     for (const f of matchFamilies(this.env.families, name, args)) {
       if (f.decision !== 'allow') this.findings.push(this.family(f.name, name));
     }
-    this.copiesAndLinks(name, args);
+    this.files.recordCopies(name, args, this.cwd);
     this.argPaths(name, args);
   }
 
@@ -225,13 +198,13 @@ class Analysis {
   private scriptFile(path: Arg, via: string[], depth: number, interpreter: string | null): void {
     if (path.text === null) return this.unresolved('script path only known at run time');
     const abs = resolvePath(path.text, this.cwd);
-    const written = this.contents.get(abs);
+    const written = this.files.written(abs);
     if (written !== undefined) {
       if (interpreter === null)
         this.script(written, [...via, 'written script'], depth + 1, 'a written script');
       else this.code(written, interpreter, via, depth);
     }
-    if (this.isSessionFile(abs))
+    if (this.files.isSessionFile(abs))
       this.findings.push(this.family('session-script', displayPath(abs, this.env.paths.workspace)));
     this.pathCheck(abs, false, path.glob);
   }
@@ -286,34 +259,8 @@ class Analysis {
     if (/^&?\d*-?$/.test(t) || t.startsWith('/dev/')) return;
     const abs = resolvePath(t, this.cwd);
     const write = op !== '<';
-    if (write) {
-      this.created.add(abs);
-      if (written !== null)
-        this.contents.set(abs, op === '>>' ? `${this.contents.get(abs) ?? ''}\n${written}` : written);
-      else this.contents.delete(abs);
-    }
+    if (write) this.files.recordWrite(abs, op === '>>', written);
     this.pathCheck(abs, write, target.glob);
-  }
-
-  private copiesAndLinks(name: string, args: Arg[]): void {
-    const files = args.filter((a) => !(a.text ?? '').startsWith('-'));
-    if (!['cp', 'mv', 'ln', 'install', 'tee', 'touch', 'dd'].includes(name) || files.length === 0) return;
-    if (name === 'tee' || name === 'touch') {
-      for (const f of files) if (f.text !== null) this.created.add(resolvePath(f.text, this.cwd));
-      return;
-    }
-    const dest = files.at(-1)?.text;
-    if (dest == null || files.length < 2) return;
-    for (const src of files.slice(0, -1)) {
-      if (src.text === null) continue;
-      const srcName = basename(src.text);
-      const destAbs = resolvePath(dest, this.cwd);
-      const target =
-        dest.endsWith('/') || dest === '.' || files.length > 2 ? `${destAbs}/${srcName}` : destAbs;
-      this.created.add(target);
-      if (this.heads.has(canonicalName(srcName))) this.copies.set(target, canonicalName(srcName));
-      if (name === 'ln') this.links.set(target, resolvePath(src.text, this.cwd));
-    }
   }
 
   private argPaths(name: string, args: Arg[]): void {
@@ -321,63 +268,15 @@ class Analysis {
     for (const c of pathCandidates(name, args)) this.pathCheck(resolvePath(c.text, this.cwd), write, c.glob);
   }
 
-  pathCheck(abs: string, write: boolean, glob: boolean): void {
-    const seen = new Set<string>();
-    for (
-      let p: string | undefined = abs;
-      p !== undefined && !seen.has(p);
-      p = this.links.get(p) ?? this.env.realpath?.(p)
-    ) {
-      seen.add(p);
-      const kind = classifyPath(this.env.paths, p, glob);
-      const shown = displayPath(p, this.env.paths.workspace);
-      if (kind === 'secret') {
-        this.paths.add(shown);
-        this.findings.push({
-          decision: 'deny',
-          rule: 'secret-path',
-          reason: `names a secret path of this tier (${shown})`,
-          paths: [shown],
-        });
-      } else if (kind === 'control' && write) {
-        this.paths.add(shown);
-        this.findings.push({
-          decision: 'ask',
-          rule: 'control-path',
-          reason: `writes a control-plane path (${shown})`,
-          paths: [shown],
-        });
-      }
+  private pathCheck(abs: string, write: boolean, glob: boolean): void {
+    for (const f of this.files.check(abs, write, glob)) {
+      for (const p of f.paths ?? []) this.paths.add(p);
+      this.findings.push(f);
     }
-  }
-
-  private isSessionFile(abs: string): boolean {
-    return (
-      this.created.has(abs) ||
-      this.env.sessionCreated.has(abs) ||
-      this.env.sessionCreated.has(displayPath(abs, this.env.paths.workspace))
-    );
   }
 }
 
 const show = (a: Arg): string => a.text ?? a.pattern;
-
-// Why: `c{u,}rl` is brace-expanded by Bash to `curl rl`; a name with a glob (`/usr/bin/cu?l`) is only
-// known once the shell expands it.
-function braceName(argv: Arg[]): Arg[] {
-  const [head, ...rest] = argv;
-  const t = head?.text;
-  if (head === undefined || t == null) return argv;
-  if (head.glob) return [{ text: null, pattern: t, glob: true }, ...rest];
-  const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(t);
-  if (m === null) return argv;
-  const words = (m[2] ?? '').split(',').map((alt) => `${m[1] ?? ''}${alt}${m[3] ?? ''}`);
-  return [...words.map((w) => ({ text: w, pattern: w, glob: false })), ...rest];
-}
-
-function allText(args: readonly Arg[]): string | null {
-  return args.every((a) => a.text !== null) ? args.map((a) => a.text).join(' ') : null;
-}
 
 /** Analyses one Bash command line: every simple command in it, and what each one does. */
 export function analyseBash(command: string, env: BashEnv): BashAnalysis {

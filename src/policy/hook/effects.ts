@@ -112,3 +112,24 @@ export function pathCandidates(name: string, args: readonly Arg[]): Array<{ text
   }
   return out;
 }
+
+// Variables whose value a program later runs as a shell command.
+export const CODE_VARS = new Set([
+  'GIT_SSH_COMMAND',
+  'GIT_SSH',
+  'GIT_PAGER',
+  'PAGER',
+  'GIT_EDITOR',
+  'EDITOR',
+  'VISUAL',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'BASH_ENV',
+  'ENV',
+  'PROMPT_COMMAND',
+  'LESSOPEN',
+  'GIT_PROXY_COMMAND',
+]);
+// Variables that load code into the next program.
+export const LOADER_VARS = /^(?:LD_PRELOAD|LD_AUDIT|DYLD_INSERT_LIBRARIES|PYTHONSTARTUP|PERL5OPT|RUBYOPT)$/;

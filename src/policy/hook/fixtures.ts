@@ -77,7 +77,7 @@ export function runCase(
   const input: HookInput =
     c.bash !== undefined
       ? { hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: c.bash } }
-      : ({ hook_event_name: 'PreToolUse', ...c.input });
+      : { hook_event_name: 'PreToolUse', ...c.input };
   const ctx = contextFor(plan, c.sessionCreated);
   const d = decide(input, plan.hookPolicy, ctx);
   const expected = expectedFor(c, plan.profile.name, ctx.headless);

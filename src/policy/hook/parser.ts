@@ -33,7 +33,7 @@ const MAX_SOURCE = 256 * 1024;
  */
 export async function loadShellParser(): Promise<ShellParser> {
   const require = createRequire(import.meta.url);
-  await Parser.init();
+  await initRuntime();
   const language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
   const parser = new Parser();
   parser.setLanguage(language);
@@ -49,6 +49,19 @@ export async function loadShellParser(): Promise<ShellParser> {
       }
     },
   };
+}
+
+// Why module state (which ccbox otherwise avoids): web-tree-sitter keeps its WASM runtime in module
+// state and every `Parser.init()` replaces it, so two loads at once mixed runtimes ("Incompatible
+// language version 0", seen in the unit tests). The runtime is started once per process; a failed start
+// is forgotten so the next load retries.
+let runtime: Promise<void> | undefined;
+function initRuntime(): Promise<void> {
+  runtime ??= Parser.init().catch((err: unknown) => {
+    runtime = undefined;
+    throw err;
+  });
+  return runtime;
 }
 
 type Cursor = ReturnType<NonNullable<ReturnType<Parser['parse']>>['walk']>;

@@ -75,12 +75,15 @@ export function displayPath(abs: string, workspace: string): string {
 }
 
 function hits(globs: readonly PathGlob[], abs: string, rel: string | null, isGlob: boolean): boolean {
+  // A glob argument (`cat .en*`, `cat ~/.ssh/*`) names what it would expand to: test it on samples.
+  const expandsAbs = isGlob ? picomatch(abs, OPTS) : null;
+  const expandsRel = isGlob && rel !== null ? picomatch(rel, OPTS) : null;
   return globs.some((g) => {
     const target = g.absolute ? abs : rel;
     if (target === null) return false;
     if (g.match(target) || target === g.base) return true;
-    // A glob argument (`cat .en*`, `cat ~/.ssh/*`) that would expand to what the tier names.
-    return isGlob && picomatch(target, OPTS)(g.sample);
+    const expands = g.absolute ? expandsAbs : expandsRel;
+    return expands !== null && expands(g.sample);
   });
 }
 

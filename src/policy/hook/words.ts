@@ -49,7 +49,7 @@ export function resolveWord(node: ShNode, env: WordEnv, first = true): Arg {
     case 'expansion':
       return variable(node, env);
     case 'command_substitution':
-      return lookupSubstitution(node, env);
+      return lookupSubstitution(node);
     default:
       return DYNAMIC;
   }
@@ -78,10 +78,9 @@ function variable(node: ShNode, env: WordEnv): Arg {
 
 // Why `$(which curl)` resolves: it is the usual way to name a binary without writing its name as the
 // command word, and what it prints is the path of that very name.
-function lookupSubstitution(node: ShNode, env: WordEnv): Arg {
+function lookupSubstitution(node: ShNode): Arg {
   const m = /^(?:\$\(|`)\s*(?:which|command\s+-v|type\s+-P)\s+([A-Za-z0-9._+-]+)\s*(?:\)|`)$/.exec(node.text);
   if (m?.[1] === undefined) return DYNAMIC;
-  void env;
   return literal(`/usr/bin/${m[1]}`);
 }
 
@@ -149,4 +148,22 @@ export function decodeAnsiC(body: string): string {
       return ch !== undefined ? (SIMPLE_ESCAPES[ch] ?? `\\${ch}`) : m;
     },
   );
+}
+
+// Why: `c{u,}rl` is brace-expanded by Bash to `curl rl`; a name with a glob (`/usr/bin/cu?l`) is only
+// known once the shell expands it.
+export function braceName(argv: Arg[]): Arg[] {
+  const [head, ...rest] = argv;
+  const t = head?.text;
+  if (head === undefined || t == null) return argv;
+  if (head.glob) return [{ text: null, pattern: t, glob: true }, ...rest];
+  const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(t);
+  if (m === null) return argv;
+  const words = (m[2] ?? '').split(',').map((alt) => `${m[1] ?? ''}${alt}${m[3] ?? ''}`);
+  return [...words.map((w) => ({ text: w, pattern: w, glob: false })), ...rest];
+}
+
+/** The words joined by spaces when all are static (`eval a b`), else null. */
+export function allText(args: readonly Arg[]): string | null {
+  return args.every((a) => a.text !== null) ? args.map((a) => a.text).join(' ') : null;
 }
