@@ -60,6 +60,7 @@ class Analysis {
 
   constructor(private readonly env: BashEnv) {
     this.cwd = env.cwd;
+    this.vars.set('PWD', env.cwd);
     const heads = familyHeads(env.families);
     for (const s of [...SHELLS, 'python', 'python3', 'node', 'perl', 'ruby', 'php', 'env', 'busybox'])
       heads.add(s);
@@ -127,6 +128,7 @@ class Analysis {
     if (name === 'alias') return this.alias(args, via, depth);
     if (name === 'cd') {
       this.cwd = args[0]?.text != null ? resolvePath(args[0].text, this.cwd) : this.env.home;
+      this.vars.set('PWD', this.cwd);
       return;
     }
     if (isInterpreter(name)) {

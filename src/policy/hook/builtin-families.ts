@@ -25,6 +25,7 @@ export const BUILTIN: Record<string, BuiltinFamily> = {
       'ssh',
       'sshpass',
       'ssh-copy-id',
+      'ssh-keyscan',
       'telnet',
       'ftp',
       'tftp',

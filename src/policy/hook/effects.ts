@@ -36,6 +36,56 @@ export function commandEffects(name: string, args: readonly Arg[]): Nested[] {
       out.push({ kind: 'code', code: joinAll(rest), via: 'watch' });
       break;
     }
+    case 'vim':
+    case 'vi':
+    case 'nvim':
+    case 'ex':
+    case 'view': {
+      // `vim -c '!curl x'` and `vim +'!curl x'` run shell commands.
+      for (let i = 0; i < args.length; i++) {
+        const t = args[i]?.text ?? null;
+        const cmd =
+          t === '-c' || t === '--cmd'
+            ? (args[i + 1]?.text ?? null)
+            : t?.startsWith('+')
+              ? t.slice(1)
+              : undefined;
+        if (cmd === undefined) continue;
+        if (cmd === null || cmd.startsWith('!'))
+          out.push({ kind: 'code', code: cmd?.slice(1) ?? null, via: `${name} -c` });
+      }
+      break;
+    }
+    case 'make': {
+      // A makefile read from stdin (or a pipe) has recipes nobody can see here.
+      const i = args.findIndex((a) => a.text === '-f' || a.text === '--file' || a.text === '--makefile');
+      const file = i === -1 ? undefined : args[i + 1]?.text;
+      if (
+        i !== -1 &&
+        (file == null || file === '-' || file.startsWith('/dev/') || file.startsWith('/proc/'))
+      ) {
+        out.push({ kind: 'code', code: null, via: 'make -f' });
+      }
+      break;
+    }
+    case 'npm':
+    case 'pnpm':
+    case 'yarn':
+    case 'bun': {
+      // `npm exec -- curl`, `pnpm dlx x`, `bun x y`: the package manager runs the named binary.
+      const sub = args.findIndex((a) => !(a.text ?? '-').startsWith('-'));
+      if (!['exec', 'x', 'dlx'].includes(args[sub]?.text ?? '')) break;
+      const rest = args
+        .slice(sub + 1)
+        .filter(
+          (a, i, all) =>
+            (a.text !== '--' && !(a.text ?? '').startsWith('-')) ||
+            all.slice(0, i).some((b) => b.text === '--'),
+        );
+      if (rest.length > 0)
+        out.push({ kind: 'exec', argv: rest.filter((a) => a.text !== '--'), via: `${name} exec` });
+      break;
+    }
     case 'parallel': {
       const i = at(':::');
       const cmd = (i === -1 ? args : args.slice(0, i)).filter((a) => !(a.text ?? '').startsWith('-'));

@@ -81,6 +81,7 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   flatpak: spec([]),
   // Package runners run a package's binary: the decision is about that binary (`npx prisma migrate`).
   npx: spec(['-p', '--package']),
+  coproc: spec([]),
   pnpx: spec([]),
   bunx: spec(['-p', '--package']),
 };

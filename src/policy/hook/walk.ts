@@ -1,5 +1,5 @@
 import type { ShNode } from './parser.js';
-import { resolveWord, type Arg, type WordEnv } from './words.js';
+import { decodeAnsiC, resolveWord, type Arg, type WordEnv } from './words.js';
 
 /** A redirection as the shell applies it: `>`, `>>`, `<`, `<>`, `>&`, `&>`, ... and its target. */
 export interface Redirect {
@@ -98,8 +98,9 @@ class Walker {
     if (value) this.substitutions(value);
     if (name === undefined) return;
     const resolved = value ? resolveWord(value, this.env) : { text: '' };
-    if (resolved.text === null) this.vars.delete(name);
-    else this.vars.set(name, resolved.text);
+    // Why IFS is always kept: once it changes, word splitting of every expansion changes with it.
+    if (resolved.text === null && name !== 'IFS') this.vars.delete(name);
+    else this.vars.set(name, resolved.text ?? '');
   }
 
   private command(node: ShNode, stdin: Stdin, outer: Redirect[]): void {
@@ -215,7 +216,7 @@ export function outputOf(stage: SimpleCommand[]): Stdin {
   if (!args.every((a) => a.text !== null)) return { kind: 'dynamic', from };
   const texts = args.map((a) => a.text ?? '');
   if (base === 'echo') return { kind: 'code', text: texts.filter((t) => !/^-[neE]+$/.test(t)).join(' ') };
-  if (base === 'printf' && texts.length > 0) return { kind: 'code', text: texts.join(' ') };
+  if (base === 'printf' && texts.length > 0) return { kind: 'code', text: printfText(texts) };
   if (base === 'cat') {
     const files = args.filter((a) => !(a.text ?? '').startsWith('-'));
     if (files.length === 0) return last.stdin.kind === 'none' ? { kind: 'dynamic', from } : last.stdin;
@@ -223,4 +224,21 @@ export function outputOf(stage: SimpleCommand[]): Stdin {
     if (files.length === 1 && first) return { kind: 'file', path: first };
   }
   return { kind: 'dynamic', from };
+}
+
+/** What `printf FORMAT ARGS...` prints, for the usual conversions (the format repeats over the args). */
+export function printfText([format = '', ...args]: readonly string[]): string {
+  const fmt = decodeAnsiC(format);
+  const conversions = (fmt.match(/%[-+ #0-9.]*[sbdicxXouaAeEfFgGq]/g) ?? []).length;
+  if (conversions === 0) return fmt.replace(/%%/g, '%');
+  let out = '';
+  let i = 0;
+  do {
+    out += fmt.replace(/%%|%[-+ #0-9.]*([sbdicxXouaAeEfFgGq])/g, (m, conv?: string) => {
+      if (m === '%%') return '%';
+      const v = args[i++] ?? '';
+      return conv === 'b' ? decodeAnsiC(v) : v;
+    });
+  } while (i < args.length);
+  return out;
 }

@@ -71,6 +71,7 @@ function join(parts: Arg[]): Arg {
 function variable(node: ShNode, env: WordEnv): Arg {
   const m = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(node.text);
   if (m === null || (node.text.startsWith('${') && !node.text.endsWith('}'))) return DYNAMIC;
+  if (env.vars.has('IFS')) return DYNAMIC;
   const name = m[1] ?? '';
   const value = env.vars.get(name) ?? (name === 'HOME' ? env.home : undefined);
   return value === undefined ? DYNAMIC : literal(value);
@@ -157,6 +158,16 @@ export function braceName(argv: Arg[]): Arg[] {
   const t = head?.text;
   if (head === undefined || t == null) return argv;
   if (head.glob) return [{ text: null, pattern: t, glob: true }, ...rest];
+  // An unquoted `$x` holding `curl https://...` is split into words; a quoted name with a space is
+  // not a program anyone has, so splitting is the strict reading either way.
+  if (/\s/.test(t.trim()))
+    return [
+      ...t
+        .trim()
+        .split(/\s+/)
+        .map((w) => ({ text: w, pattern: w, glob: false })),
+      ...rest,
+    ];
   const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(t);
   if (m === null) return argv;
   const words = (m[2] ?? '').split(',').map((alt) => `${m[1] ?? ''}${alt}${m[3] ?? ''}`);

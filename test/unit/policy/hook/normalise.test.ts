@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { joinContinuations, loadShellParser, type ShellParser } from '../../../../src/policy/hook/parser.js';
 import { decodeAnsiC } from '../../../../src/policy/hook/words.js';
-import { walkScript } from '../../../../src/policy/hook/walk.js';
+import { printfText, walkScript } from '../../../../src/policy/hook/walk.js';
 import { unwrap } from '../../../../src/policy/hook/unwrap.js';
 import { shellProgram, interpreterProgram } from '../../../../src/policy/hook/interpreters.js';
 
@@ -103,6 +103,13 @@ describe('the parser', () => {
 describe('word decoding', () => {
   it('decodes $"..." bodies the way Bash does', () => {
     expect(decodeAnsiC('\\x63\\165rl\\u0020\\n\\t\\\\')).toBe('curl \n\t\\');
+  });
+
+  it('formats printf output the way the shell would print it (so `printf | sh` is read)', () => {
+    expect(printfText(['%s %s', 'curl', 'x'])).toBe('curl x');
+    expect(printfText(['%s;', 'a', 'b'])).toBe('a;b;');
+    expect(printfText(['\\x63url %b', 'x\\n'])).toBe('curl x\n');
+    expect(printfText(['100%%'])).toBe('100%');
   });
 
   it('joins backslash-newline outside single quotes only', () => {
