@@ -118,6 +118,9 @@ class Analysis {
     }
     this.normalised.push([name, ...u.args.map(show)].join(' '));
     if (u.lookupOnly) return;
+    // `xargs sh -c '{}'`: the script text comes from stdin at run time.
+    if (u.stdinArgs && (SHELLS.has(name) || name === 'eval'))
+      this.unresolved(`xargs feeds stdin into ${name}`);
     this.runs(name, u.args, cmd.stdin, [...cmd.via, name], depth);
   }
 

@@ -36,6 +36,13 @@ export function commandEffects(name: string, args: readonly Arg[]): Nested[] {
       out.push({ kind: 'code', code: joinAll(rest), via: 'watch' });
       break;
     }
+    case 'trap': {
+      // `trap 'curl x' EXIT` runs its first argument as shell when the signal comes.
+      const first = args.find((a) => !['-p', '-l', '--'].includes(a.text ?? ''));
+      if (first && first.text !== '-' && first.text !== '')
+        out.push({ kind: 'code', code: text(first), via: 'trap' });
+      break;
+    }
     case 'vim':
     case 'vi':
     case 'nvim':

@@ -30,6 +30,9 @@ function configPairs(args: readonly Arg[]): Array<{ key: string; value: string |
 /** Shell text that `git -c key=value` makes git run (`core.sshCommand`, `!` aliases, pagers...). */
 export function gitConfigCode(args: readonly Arg[]): Array<string | null> {
   const out: Array<string | null> = [];
+  // `ext::CMD` remotes (and `--upload-pack=CMD`) make git run a command to talk to the remote.
+  for (const a of args)
+    if (/^(?:ext::|--upload-pack=|--receive-pack=|--exec=)/.test(a.text ?? '')) out.push(null);
   for (const { key, value } of configPairs(args)) {
     if (key === '?') out.push(null);
     else if (key.startsWith('alias.')) {

@@ -5,6 +5,8 @@ import { decodeAnsiC, resolveWord, type Arg, type WordEnv } from './words.js';
 export interface Redirect {
   op: string;
   target: Arg;
+  /** Words tree-sitter-bash folds into a redirect that are the command's arguments (`cat 2>/dev/null .env`). */
+  extra?: Arg[];
 }
 
 /** Where a command's standard input comes from, as far as the text of the command shows. */
@@ -51,7 +53,13 @@ export function walkScript(root: ShNode, home: string, vars: Map<string, string>
   const env: WordEnv = { home, vars };
   const w = new Walker(env, vars, out, via);
   w.visit(root, NONE, []);
+  // Why a second pass: an ERROR inside a redirect or word is never visited as a statement.
+  if (out.unreadable.length === 0 && hasError(root)) out.unreadable.push(root.text.slice(0, 200));
   return out;
+}
+
+function hasError(node: ShNode): boolean {
+  return node.error || node.children.some(hasError);
 }
 
 class Walker {
@@ -126,6 +134,7 @@ class Walker {
         cmd.argv.push(resolveWord(c, this.env));
       }
     }
+    for (const r of cmd.redirects) if (r.extra) cmd.argv.push(...r.extra);
     this.out.commands.push(cmd);
   }
 
@@ -179,7 +188,10 @@ class Walker {
       const body = node.children.find((c) => c.type === 'heredoc_body');
       return { stdin: { kind: 'code', text: body?.text ?? '' } };
     }
-    const target = node.children.filter((c) => c.named && c.type !== 'file_descriptor').at(-1);
+    // The first destination is the target; tree-sitter-bash folds the words after it into the same
+    // redirect (`cat 2>/dev/null .env`: `.env` is cat's argument; `>& /dev/tcp/h/1 0>&1` folds `0`).
+    const destinations = node.children.filter((c) => c.field === 'destination');
+    const target = destinations[0] ?? node.children.find((c) => c.named && c.type !== 'file_descriptor');
     if (node.type === 'herestring_redirect') {
       const value = target ? resolveWord(target, this.env) : null;
       return {
@@ -190,9 +202,9 @@ class Walker {
     const op = node.children.find((c) => !c.named)?.text ?? '>';
     if (!target) return {};
     const arg = resolveWord(target, this.env);
-    return op === '<'
-      ? { stdin: { kind: 'file', path: arg }, redirect: { op, target: arg } }
-      : { redirect: { op, target: arg } };
+    const extra = destinations.slice(1).map((d) => resolveWord(d, this.env));
+    const redirect: Redirect = extra.length > 0 ? { op, target: arg, extra } : { op, target: arg };
+    return op === '<' ? { stdin: { kind: 'file', path: arg }, redirect } : { redirect };
   }
 
   /** Commands inside `$(...)`, backticks and `<(...)` run too, wherever the word is. */
