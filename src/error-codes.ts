@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   NPM_UNSUPPORTED_ARCH: 'no Claude Code build for this CPU architecture',
   NPM_VERSION_NOT_FOUND: 'the pinned version is not in the registry',
   NPM_VERSION_NOT_PINNED: 'a version without a pinned integrity',
+  POLICY_FIXTURE_INVALID: 'a `ccbox policy test` fixture file is not a valid list of cases',
   PROFILE_INVALID: 'the profile does not validate',
   PROFILE_NOT_FOUND: 'no built-in profile or file of that name',
   RELEASE_MISSING: 'debootstrap reported success but left no verified Release file',

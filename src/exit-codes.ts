@@ -4,7 +4,7 @@
  */
 export const ExitCodes = {
   ok: 0,
-  /** A check found a problem: `profiles diff` saw a weakening, `doctor` found an issue. */
+  /** A check found a problem: `profiles diff` saw a weakening, `doctor` found an issue, a `policy test` case failed. */
   checkFailed: 1,
   /** Bad input: unknown flag, invalid profile, a worktree ccbox refuses to mount. Nothing was started. */
   invalidInput: 2,

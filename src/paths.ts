@@ -29,6 +29,11 @@ export function builtinProfilesDir(): string {
   return path.join(packageRoot(), 'profiles');
 }
 
+/** Directory of the shipped `ccbox policy test` fixtures (attack paths, obfuscations, benign commands). */
+export function builtinFixturesDir(): string {
+  return path.join(packageRoot(), 'redteam');
+}
+
 /** ccbox's version, from its package.json. */
 export function ccboxVersion(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as {

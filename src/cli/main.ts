@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createContext, type CliContext } from './context.js';
 import { reportError } from './output.js';
 import { registerProfiles } from './commands/profiles.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerRun } from './commands/run.js';
 import { registerImage } from './commands/image.js';
 import { registerDoctor } from './commands/doctor.js';
@@ -30,7 +31,7 @@ export function buildProgram(ctx: CliContext, done: (code: number) => void): Com
       `
 Exit codes:
   0    success (run/shell: the exit code of Claude Code or the command)
-  1    a check failed (profiles diff: NEW weakens OLD; doctor: a problem found)
+  1    a check failed (profiles diff: NEW weakens OLD; doctor: a problem found; policy test: a case failed)
   2    invalid input (flags, profile, worktree); nothing was started
   3    the container engine is not reachable
   4    an image build failed
@@ -43,6 +44,7 @@ Exit codes:
     );
   registerRun(program, ctx, done);
   registerProfiles(program, ctx, done);
+  registerPolicy(program, ctx, done);
   registerDoctor(program, ctx, done);
   registerSessions(program, ctx, done);
   registerAudit(program, ctx, done);

@@ -80,6 +80,13 @@ export interface HookPolicy {
   families: Array<{ name: string; decision: 'allow' | 'ask' | 'deny'; commands: string[]; reason: string }>;
   protectedPaths: string[];
   secretPaths: string[];
+  /**
+   * The tier's compiled ask and deny permission rules: the engine never answers `allow` for what they
+   * ask or deny (and names them as the rule). Optional only for plans compiled before issue 19.
+   */
+  rules?: { ask: string[]; deny: string[] };
+  /** dontAsk tiers: nobody can answer a prompt, so every `ask` is a `deny`. */
+  headless?: boolean;
 }
 
 export interface ContainerPlan {

@@ -130,6 +130,8 @@ export function compile(profile: ResolvedProfile): SessionPlan {
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
     protectedPaths: sortedSet(profile.paths.protected),
     secretPaths: sortedSet(profile.paths.secrets),
+    rules: { ask: rules.ask, deny: rules.deny },
+    headless: profile.permissions.defaultMode === 'dontAsk',
   };
 
   const egress: Omit<EgressPolicy, 'policyVersion'> = {

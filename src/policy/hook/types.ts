@@ -1,4 +1,5 @@
 import type { HookPolicy } from '../plan.js';
+import type { ShellParser } from './parser.js';
 
 /**
  * The shared contract of the tool boundary (issue 19): what Claude Code hands a command hook on stdin,
@@ -44,6 +45,16 @@ export interface DecideContext {
   webFetchHosts?: string[];
   /** Worktree-relative paths the session itself created (a script written, then run, is its own family). */
   sessionCreated?: ReadonlySet<string>;
+  /**
+   * The loaded shell parser (`loadShellParser()`, once at start). Without it a Bash call cannot be read
+   * and is answered `ask` (`deny` headless); `createDecider(parser)` fills it in.
+   */
+  shell?: ShellParser;
+  /**
+   * Resolves a symlink inside the worktree, for a caller that can see the agent's filesystem (the host).
+   * The gate cannot: there a symlink to a secret reads the masked file, the mount is that boundary.
+   */
+  realpath?: (absolute: string) => string | undefined;
 }
 
 export type HookVerdict = 'allow' | 'ask' | 'deny';
