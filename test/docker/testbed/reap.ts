@@ -12,7 +12,8 @@ export interface Reaped {
   images: number;
 }
 
-type Decide = (labels: Record<string, string> | undefined, createdMs: number) => boolean;
+/** Whether to remove an object with these labels, created at `createdMs` (ms since the epoch). */
+export type Decide = (labels: Record<string, string> | undefined, createdMs: number) => boolean;
 
 const filters = { label: [LABEL_RUN] };
 /** A 404 means someone (a test's own afterAll, a concurrent reaper) removed it first: fine. */
