@@ -11,7 +11,6 @@ import { startTestSite, type TestSite } from './site.js';
 // CCBOX_EXTRA_CA_CERTS) the CA is in the image's trust store and NODE_EXTRA_CA_CERTS points at it.
 
 const SITE = 'tls.allowed.test';
-const SERVER = 'ccbox-test-tls-site';
 const SERVER_JS = `
 const tls = require('node:https');
 tls.createServer({ key: process.env.KEY, cert: process.env.CERT }, (req, res) => res.end('tls-ok ' + req.url)).listen(443);
@@ -81,7 +80,6 @@ describe.skipIf(!isRoot)('corporate CA', () => {
     const { ca, key, cert } = makeCa();
     caFile = ca;
     site = await startTestSite({
-      container: SERVER,
       name: SITE,
       script: SERVER_JS,
       env: { KEY: key, CERT: cert },
@@ -90,7 +88,7 @@ describe.skipIf(!isRoot)('corporate CA', () => {
     ({ repo, profileFile } = site);
   });
 
-  afterAll(() => site?.remove());
+  afterAll(() => site?.stop());
 
   const probe = `curl -sS -m 10 https://${SITE}/curl; echo; node_ok=$(echo "NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS"); echo "$node_ok"`;
 

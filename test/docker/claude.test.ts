@@ -5,7 +5,7 @@ import { connectEngine } from '../../src/docker/index.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { prepareSession, stateDirs, type PreparedSession } from '../../src/session/session.js';
 import { packageRoot } from '../../src/paths.js';
-import { CACHE_DIR, ensureOutsideNetwork, isRoot, makeRepo } from './cli.js';
+import { CACHE_DIR, isRoot, makeRepo, outsideNetwork } from './cli.js';
 import { ensureModelImage, startModel } from './model.js';
 
 // The real Claude Code binary in the real agent image, driven by a scripted Messages API that runs in a
@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         caFile: undefined,
         ...stateDirs(CACHE_DIR),
         owner: `${os.hostname()}:${process.pid}`,
-        gateNetwork: ensureOutsideNetwork(),
+        gateNetwork: outsideNetwork(),
         modelUpstream: 'http://model.invalid',
       },
       {
@@ -73,7 +73,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
       },
     );
     await session.start();
-    modelImage = await ensureModelImage(engine);
+    modelImage = await ensureModelImage();
   });
 
   afterAll(async () => {
@@ -83,8 +83,8 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
   });
 
   const claude = async (script: unknown, args: string[]) => {
-    const model = await startModel(engine, {
-      session: session.id,
+    const model = await startModel({
+      name: `ccbox-test-claude-model-${session.id}`,
       network: session.network.name,
       script,
       image: modelImage,
@@ -101,7 +101,7 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         workingDir: '/workspace',
       });
     } finally {
-      await model.container.remove({ force: true });
+      await model.container.stop();
     }
   };
 

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { packageRoot } from '../../src/paths.js';
+import { containerIds, dockerEngine, networkIds } from './testbed/engines.js';
+import { testRun } from './testbed/run.js';
 
 export const CLI = path.join(packageRoot(), 'dist/src/cli/main.js');
 /** Shared across test files so the Claude Code binary is fetched and verified once. */
@@ -19,20 +21,10 @@ export interface CliRun {
 
 /**
  * The network test gates reach "the world" through: itself internal, holding only the test's own
- * servers, so that even a broken gate cannot send a packet off this machine.
+ * servers, so that even a broken gate cannot send a packet off this machine. One per vitest run
+ * (testbed/global-setup.ts creates it and removes it at the end), so concurrent runs never share it.
  */
-export const OUTSIDE_NETWORK = 'ccbox-test-outside';
-
-export function ensureOutsideNetwork(name = OUTSIDE_NETWORK): string {
-  try {
-    execFileSync('docker', ['network', 'inspect', name], { stdio: 'ignore' });
-  } catch {
-    execFileSync('docker', ['network', 'create', '--internal', '--label', 'dev.ccbox.test=1', name], {
-      stdio: 'ignore',
-    });
-  }
-  return name;
-}
+export const outsideNetwork = (): string => testRun().outsideNetwork;
 
 /** The environment a test ccbox runs with: nothing of the host's but what it needs. */
 export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -41,7 +33,7 @@ export function cliEnv(extra: Record<string, string> = {}): Record<string, strin
     HOME: extra.HOME ?? os.tmpdir(),
     CCBOX_CACHE_DIR: CACHE_DIR,
     CCBOX_STATE_DIR: path.join(CACHE_DIR, 'state'),
-    CCBOX_GATE_NETWORK: ensureOutsideNetwork(),
+    CCBOX_GATE_NETWORK: outsideNetwork(),
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS } : {}),
     ...extra,
@@ -95,17 +87,10 @@ export function hostGit(repo: string, ...args: string[]): string {
 }
 
 /** Every ccbox-labelled container and network of one session, or of all sessions. */
-export function ccboxObjects(session?: string): { containers: string[]; networks: string[] } {
-  const filter = session ? `label=dev.ccbox.session=${session}` : 'label=dev.ccbox.session';
-  const list = (kind: 'ps' | 'network'): string[] =>
-    execFileSync(
-      'docker',
-      kind === 'ps' ? ['ps', '-aq', '--filter', filter] : ['network', 'ls', '-q', '--filter', filter],
-      { encoding: 'utf8' },
-    )
-      .split('\n')
-      .filter(Boolean);
-  return { containers: list('ps'), networks: list('network') };
+export async function ccboxObjects(session?: string): Promise<{ containers: string[]; networks: string[] }> {
+  const filter = [session ? `dev.ccbox.session=${session}` : 'dev.ccbox.session'];
+  const engine = await dockerEngine();
+  return { containers: await containerIds(engine, filter), networks: await networkIds(engine, filter) };
 }
 
 /** The JSON outcome line of a --json run. */

@@ -1,19 +1,17 @@
 import http from 'node:http';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle } from '../../src/engine/engine.js';
-import { ensureOutsideNetwork, isRoot, makeRepo, runCli, startCli } from './cli.js';
-import { ensureModelImage, startModel } from './model.js';
+import { isRoot, makeRepo, outsideNetwork, runCli, startCli } from './cli.js';
+import { ensureModelImage, startModel, type ScriptedModelFixture } from './model.js';
 
 // Credentials (issue 20): the real key reaches the gate after it starts and nowhere else; the agent
 // authenticates with tokens the gate mints, which die at their TTL and with the session.
 
 const REAL_KEY = 'sk-ant-api03-RECOGNISABLE-fake-key-7f3a9c1e';
-let model: { container: ContainerHandle; url: string };
+let model: ScriptedModelFixture | undefined;
 let repo = '';
 
-/** The Engine API's own JSON for a path (what `docker inspect` prints), over the local socket. */
+/** The Engine API's own JSON for a path (what the CLI's inspect prints), over the local socket. */
 function engineJson(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     http
@@ -42,13 +40,10 @@ async function sessionContainers(
 
 describe.skipIf(!isRoot)('credentials', () => {
   beforeAll(async () => {
-    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
-    const image = await ensureModelImage(engine);
-    model = await startModel(engine, {
-      session: `cred-${process.pid}`,
-      name: `ccbox-test-cred-model-${process.pid}`,
-      network: ensureOutsideNetwork(),
-      image,
+    model = await startModel({
+      name: 'ccbox-test-cred-model',
+      network: outsideNetwork(),
+      image: await ensureModelImage(),
       apiKey: REAL_KEY,
       script: {
         turns: [
@@ -65,12 +60,12 @@ describe.skipIf(!isRoot)('credentials', () => {
   }, 600_000);
 
   afterAll(async () => {
-    await model?.container.remove({ force: true });
+    await model?.container.stop();
   });
 
   const env = (extra: Record<string, string> = {}) => ({
     ANTHROPIC_API_KEY: REAL_KEY,
-    CCBOX_MODEL_UPSTREAM: model.url,
+    CCBOX_MODEL_UPSTREAM: model?.url ?? '',
     HOME: os.tmpdir(),
     ...extra,
   });
@@ -98,7 +93,7 @@ describe.skipIf(!isRoot)('credentials', () => {
       result: 'cred-ok: streamed through the relay',
     });
     // The stand-in answers 401 to any other key, and it saw streaming requests after the sleep.
-    const logs = (await model.container.logs()).stderr;
+    const logs = (await model?.logs())?.stderr ?? '';
     expect(logs).toMatch(/scripted-model: #\d+ POST \/v1\/messages/);
     expect(logs).not.toMatch(/401/);
   });
@@ -125,7 +120,7 @@ describe.skipIf(!isRoot)('credentials', () => {
       for (const c of containers) {
         const inspect = await engineJson(`/containers/${c.Id}/json`);
         expect(inspect).toContain('"Env"');
-        expect(inspect, `docker inspect of the ${c.Labels['dev.ccbox.role']}`).not.toContain(REAL_KEY);
+        expect(inspect, `the engine's inspect of the ${c.Labels['dev.ccbox.role']}`).not.toContain(REAL_KEY);
         const history = await engineJson(`/images/${encodeURIComponent(c.Image)}/history`);
         expect(history).not.toContain(REAL_KEY);
       }

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLabels } from './testbed/run.js';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
 import { ExitCodes } from '../../src/exit-codes.js';
@@ -131,7 +132,7 @@ describe.runIf(canDebootstrap)('buildBaseImage with debootstrap', () => {
         '-c',
         '. /etc/os-release; echo "$VERSION_CODENAME"; stat -c %a /tmp /; ls /var/cache/apt/archives | grep -c deb$; echo "path=$PATH"',
       ],
-      labels: { 'dev.ccbox.session': SESSION, 'dev.ccbox.test': '1' },
+      labels: { 'dev.ccbox.session': SESSION, ...testLabels() },
     });
     await c.start();
     expect(await c.wait()).toBe(0);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLabels } from './testbed/run.js';
 import { connectEngine } from '../../src/docker/index.js';
 import type { ContainerHandle, Engine, NetworkRef } from '../../src/engine/engine.js';
 import { sessionLabels } from '../../src/engine/engine.js';
@@ -14,7 +15,7 @@ const RUN = randomBytes(4).toString('hex');
 const SESSION = `test-ctr-${RUN}`;
 const labels = (role: 'agent' | 'gate' | 'network') => ({
   ...sessionLabels(SESSION, role, 'test-policy'),
-  'dev.ccbox.test': '1',
+  ...testLabels(),
 });
 const dirs: string[] = [];
 let engine: Engine;

@@ -2,6 +2,7 @@
 // nothing of another.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLabels } from './testbed/run.js';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
 import { sessionLabels, type Engine, type SessionRole } from '../../src/engine/engine.js';
@@ -15,7 +16,7 @@ let engine: Engine;
 
 const labels = (session: string, role: SessionRole) => ({
   ...sessionLabels(session, role, 'policy-v1'),
-  'dev.ccbox.test': '1',
+  ...testLabels(),
 });
 
 async function makeSession(session: string, running: boolean): Promise<void> {
@@ -78,9 +79,9 @@ describe('sessions by label', () => {
 
   it('refuses to create a container or network gc could not find', async () => {
     const name = `ccbox-test-${RUN}-unlabelled`;
-    await expect(
-      engine.createContainer({ name, image: BASE, labels: { 'dev.ccbox.test': '1' } }),
-    ).rejects.toThrow(CcboxError);
+    await expect(engine.createContainer({ name, image: BASE, labels: testLabels() })).rejects.toThrow(
+      CcboxError,
+    );
     await expect(engine.createNetwork({ name, internal: true, labels: {} })).rejects.toThrow(
       /dev\.ccbox\.session/,
     );

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile, chmod } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLabels } from './testbed/run.js';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
 import { ExitCodes } from '../../src/exit-codes.js';
@@ -12,7 +13,7 @@ import type { BuildProgress, Engine } from '../../src/engine/engine.js';
 const BASE = 'ccbox-test/base:bookworm';
 const RUN = randomBytes(4).toString('hex');
 const SESSION = `test-img-${RUN}`;
-const TEST_LABELS = { 'dev.ccbox.test': '1' };
+const TEST_LABELS = testLabels();
 const images: string[] = [];
 const dirs: string[] = [];
 let engine: Engine;

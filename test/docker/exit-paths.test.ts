@@ -35,7 +35,7 @@ describe.skipIf(!isRoot)('exit paths', () => {
     expect(stderr).not.toMatch(/EPIPE|internal error/);
     const session = sessionOf(stderr);
     expect(session).not.toBe('none');
-    expect(ccboxObjects(session)).toEqual({ containers: [], networks: [] });
+    expect(await ccboxObjects(session)).toEqual({ containers: [], networks: [] });
   });
 
   it('a cut engine connection mid-session: ccbox exits 3 and removes the session anyway', async () => {
@@ -86,7 +86,7 @@ describe.skipIf(!isRoot)('exit paths', () => {
       expect(stderr).toMatch(/engine connection was lost/);
       const session = sessionOf(stderr);
       expect(session).not.toBe('none');
-      expect(ccboxObjects(session), stderr).toEqual({ containers: [], networks: [] });
+      expect(await ccboxObjects(session), stderr).toEqual({ containers: [], networks: [] });
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
       rmSync(dir, { recursive: true, force: true });

@@ -1,16 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_DIR, isRoot, outcome, runCli, startCli } from './cli.js';
 import { dnsProbe, resolvableOutsideName } from './dns-probe.js';
 import { startTestSite, type TestSite } from './site.js';
+import { containerIds, dockerEngine } from './testbed/engines.js';
 
 // The gate as the session's only way out. The gate's outbound network is itself internal and holds
 // only this test's server, so even a broken gate cannot send a packet off the machine.
 
 const SITE = 'site.allowed.test';
-const SERVER = 'ccbox-test-site';
 // HTTP on 80 and 443 (plain, so CONNECT tunnels can be checked without TLS) and a UDP sink on 9999
 // that logs every datagram it receives.
 const SERVER_JS = `
@@ -46,7 +46,6 @@ describe.skipIf(!isRoot)('the gate', () => {
   beforeAll(async () => {
     // The site's name resolves to a private address; the profile allows that exact range (nothing else).
     site = await startTestSite({
-      container: SERVER,
       name: SITE,
       script: SERVER_JS,
       profileName: 'gate-test',
@@ -54,7 +53,7 @@ describe.skipIf(!isRoot)('the gate', () => {
     ({ ip: serverIp, repo, profileFile } = site);
   });
 
-  afterAll(() => site?.remove());
+  afterAll(() => site?.stop());
 
   it('lets the agent reach an allowlisted site through the gate, by plain HTTP and by CONNECT', async () => {
     const r = await sh(
@@ -137,7 +136,7 @@ describe.skipIf(!isRoot)('the gate', () => {
   });
 
   it('refuses a CONNECT to the allowed name whose ClientHello names another server, and says why', async () => {
-    const before = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' }).split('CONN443').length;
+    const before = (await site?.logs())?.split('CONN443').length ?? 0;
     const r = await shJson(
       // CONNECT site.allowed.test:443, then a TLS ClientHello whose server name is example.com.
       `curl -s -m 10 -o /dev/null -w 'connect=%{http_connect} exit=' https://example.com/ --connect-to example.com:443:${SITE}:443; echo $?`,
@@ -152,7 +151,7 @@ describe.skipIf(!isRoot)('the gate', () => {
       reason: `the ClientHello names example.com, the CONNECT named ${SITE}`,
     });
     // The gate dialled the site (it answers CONNECT only once the upstream is up) but sent it nothing.
-    const after = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' }).split('CONN443').length;
+    const after = (await site?.logs())?.split('CONN443').length ?? 0;
     expect(after - before).toBeLessThanOrEqual(1);
   });
 
@@ -184,7 +183,8 @@ describe.skipIf(!isRoot)('the gate', () => {
     expect(r.stdout).toMatch(/^nameserver 127\.0\.0\.1$/m);
     expect(r.stdout).not.toMatch(/127\.0\.0\.11/);
     expect(r.stdout).toContain('udp-sent');
-    const logs = execFileSync('docker', ['logs', SERVER], { encoding: 'utf8' });
+    const logs = await site?.logs();
+    expect(logs).toContain('listening');
     expect(logs).not.toContain('udp-from-agent');
   });
 
@@ -205,20 +205,14 @@ describe.skipIf(!isRoot)('the gate', () => {
     const closed = new Promise((resolve) => child.on('close', resolve));
     for (let i = 0; i < 600 && !existsSync(marker('.phase1')); i++)
       await new Promise((r) => setTimeout(r, 100));
-    const gate = execFileSync(
-      'docker',
-      [
-        'ps',
-        '-q',
-        '--filter',
-        'label=dev.ccbox.role=gate',
-        '--filter',
-        `label=dev.ccbox.owner=${execFileSync('hostname', { encoding: 'utf8' }).trim()}:${child.pid ?? 0}`,
-      ],
-      { encoding: 'utf8' },
-    ).trim();
-    expect(gate).not.toBe('');
-    execFileSync('docker', ['kill', gate], { stdio: 'ignore' });
+    const engine = await dockerEngine();
+    const [gate, ...others] = await containerIds(engine, [
+      'dev.ccbox.role=gate',
+      `dev.ccbox.owner=${os.hostname()}:${child.pid ?? 0}`,
+    ]);
+    expect(gate).toBeDefined();
+    expect(others).toEqual([]);
+    await engine.getContainer(gate ?? '').kill();
     writeFileSync(marker('.gate-killed'), '');
     await closed;
     expect(out).toContain('site-ok /before');
@@ -234,11 +228,14 @@ describe.skipIf(!isRoot)('the gate', () => {
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/✗ gate/);
     expect(r.stderr).not.toMatch(/✓ ready/);
-    const left = execFileSync(
-      'docker',
-      ['ps', '-aq', '--filter', 'label=dev.ccbox.role=shell', '--filter', 'status=created'],
-      { encoding: 'utf8' },
-    ).trim();
-    expect(left).toBe('');
+    const left = (
+      await (
+        await dockerEngine()
+      ).listContainers({
+        all: true,
+        filters: { label: ['dev.ccbox.role=shell'], status: ['created'] },
+      })
+    ).map((c) => c.Id);
+    expect(left).toEqual([]);
   });
 });

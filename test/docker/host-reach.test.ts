@@ -6,9 +6,9 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeRepo, runCli } from './cli.js';
+import { podmanOutsideNetwork } from './testbed/podman-outside.js';
 
 const PODMAN_SOCKET = process.env.CCBOX_TEST_PODMAN_SOCKET ?? '';
-const OUTSIDE = 'ccbox-test-outside';
 
 /** Every IPv4 address this host has (the addresses the agent could aim at), loopback excluded. */
 function hostAddresses(): string[] {
@@ -19,10 +19,13 @@ function hostAddresses(): string[] {
 }
 
 const TARGETS = [
-  { kind: 'docker', env: {}, skip: !isRoot },
+  { kind: 'docker', env: (): Promise<Record<string, string>> => Promise.resolve({}), skip: !isRoot },
   {
     kind: 'podman',
-    env: { DOCKER_HOST: `unix://${PODMAN_SOCKET}`, CCBOX_GATE_NETWORK: OUTSIDE },
+    env: async (): Promise<Record<string, string>> => ({
+      DOCKER_HOST: `unix://${PODMAN_SOCKET}`,
+      CCBOX_GATE_NETWORK: await podmanOutsideNetwork(PODMAN_SOCKET, 'host-reach'),
+    }),
     skip: !isRoot || PODMAN_SOCKET === '',
   },
 ] as const;
@@ -60,7 +63,7 @@ describe.skipIf(!isRoot)('the host is not on the session network', () => {
         ].join('; ');
         const r = await runCli(['shell', '--plain', '--', 'bash', '-c', probe], {
           cwd: makeRepo(1000),
-          env: { ...target.env },
+          env: await target.env(),
         });
         expect(r.code, r.stderr).toBe(0);
         // The probe ran (it tried the gateway's or the network's first address) and reached nothing.

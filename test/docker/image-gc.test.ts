@@ -3,6 +3,7 @@
 // images carry a kind of their own, so the suite's real agent and gate images are never at risk.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testLabels } from './testbed/run.js';
 import { connectEngine } from '../../src/docker/index.js';
 import { LABEL_IMAGE, sessionLabels, type Engine } from '../../src/engine/engine.js';
 import { removeUnusedImages } from '../../src/session/image-gc.js';
@@ -20,7 +21,7 @@ async function build(tag: string): Promise<void> {
     tag,
     // A label per tag makes two distinct images.
     context: [{ path: 'Dockerfile', content: `FROM ${BASE}\nLABEL dev.ccbox.test.tag="${tag}"\n` }],
-    labels: { [LABEL_IMAGE]: KIND, 'dev.ccbox.test': '1' },
+    labels: { [LABEL_IMAGE]: KIND, ...testLabels() },
   });
 }
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
     name: `ccbox-${SESSION}-agent`,
     image: USED,
     cmd: ['true'],
-    labels: sessionLabels(SESSION, 'agent', 'policy-v1'),
+    labels: { ...sessionLabels(SESSION, 'agent', 'policy-v1'), ...testLabels() },
   });
 }, 120_000);
 

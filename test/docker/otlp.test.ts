@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +8,6 @@ import { startTestSite, type TestSite } from './site.js';
 // relays what the agent sends to gate:4318 (Claude Code's telemetry) with the real session id. The
 // collector is a test container that decodes OTLP/HTTP JSON; it is not on the agent's allowlist.
 
-const COLLECTOR = 'ccbox-test-otlp';
 // Prints one line per request: OTLP <path> <decoded JSON body>.
 const COLLECTOR_JS = `
 require('node:http').createServer((req, res) => {
@@ -28,8 +26,10 @@ interface ResourceLogs {
 const attr = (attrs: Attr[] | undefined, key: string): string | undefined =>
   attrs?.find((a) => a.key === key)?.value.stringValue;
 
-function received(): Array<{ path: string; body: { resourceLogs?: ResourceLogs[] } }> {
-  return execFileSync('docker', ['logs', COLLECTOR], { encoding: 'utf8' })
+async function received(
+  site: TestSite | undefined,
+): Promise<Array<{ path: string; body: { resourceLogs?: ResourceLogs[] } }>> {
+  return ((await site?.logs()) ?? '')
     .split('\n')
     .filter((l) => l.startsWith('OTLP '))
     .map((l) => {
@@ -43,7 +43,6 @@ describe.skipIf(!isRoot)('audit export to an OTLP collector', () => {
   let profileFile = '';
   beforeAll(async () => {
     site = await startTestSite({
-      container: COLLECTOR,
       name: 'otel.collector.test',
       script: COLLECTOR_JS,
       profileName: 'otlp-test',
@@ -54,7 +53,7 @@ describe.skipIf(!isRoot)('audit export to an OTLP collector', () => {
       `name: otlp-only\nextends: low-risk\ntelemetry:\n  otlpEndpoint: http://${site.ip}:4318\n`,
     );
   });
-  afterAll(() => site?.remove());
+  afterAll(() => site?.stop());
 
   it("sends the gate's decisions and the agent's relayed telemetry, both with the session's id", async () => {
     const forged = JSON.stringify({
@@ -87,7 +86,7 @@ describe.skipIf(!isRoot)('audit export to an OTLP collector', () => {
     expect(session).not.toBe('');
     expect(r.stderr).toContain('relay=200');
     expect(r.stderr).toMatch(/direct=(403|000)/);
-    const got = received();
+    const got = await received(site);
     const logs = got.filter((g) => g.path === '/v1/logs').flatMap((g) => g.body.resourceLogs ?? []);
     const fromGate = logs.filter((l) => attr(l.resource?.attributes, 'service.name') === 'ccbox-gate');
     const records = fromGate

@@ -1,28 +1,30 @@
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeRepo, runCli } from './cli.js';
 import { dnsProbe, resolvableOutsideName, SUBNET_GATEWAY } from './dns-probe.js';
+import { containerIds, networkIds, podmanEngine } from './testbed/engines.js';
+import { createOutsideNetwork } from './testbed/outside-network.js';
+import { testRun } from './testbed/run.js';
 
 // The same sandbox on Podman, through its Docker-compatible socket: .ci/run starts the service and sets
 // CCBOX_TEST_PODMAN_SOCKET (without it this suite is skipped). The gate's outbound network is a Podman
-// network that is itself internal, so nothing leaves the machine here either.
+// network of this run that is itself internal, so nothing leaves the machine here either.
 
 const SOCKET = process.env.CCBOX_TEST_PODMAN_SOCKET ?? '';
-const OUTSIDE = 'ccbox-test-outside';
-
-function podman(...args: string[]): string {
-  return execFileSync('podman', args, { encoding: 'utf8' }).trim();
-}
 
 describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
+  const engine = podmanEngine(SOCKET);
+  let gateNetwork = '';
+  beforeAll(async () => {
+    // Why its own internal network: the test gate's outbound network must not route off the machine.
+    ({ name: gateNetwork } = await createOutsideNetwork(engine, testRun()));
+  });
+  // The global teardown removes it too, should this not run.
+  afterAll(() => engine.getNetwork(gateNetwork).remove());
+
   it('runs the agent as the worktree owner behind the gate, with nothing of the session left after', async () => {
-    try {
-      podman('network', 'exists', OUTSIDE);
-    } catch {
-      podman('network', 'create', '--internal', '--label', 'dev.ccbox.test=1', OUTSIDE);
-    }
     const repo = makeRepo(1234);
     // aardvark-dns answers outside names on internal networks by asking the host's resolver: asked
     // directly, at the network's gateway address, it must not answer a name the host resolves.
@@ -44,7 +46,7 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
     ].join('; ');
     const r = await runCli(['shell', '--plain', '--profile', 'low-risk', '--', 'bash', '-c', script], {
       cwd: repo,
-      env: { DOCKER_HOST: `unix://${SOCKET}`, CCBOX_GATE_NETWORK: OUTSIDE },
+      env: { DOCKER_HOST: `unix://${SOCKET}`, CCBOX_GATE_NETWORK: gateNetwork },
     });
     expect(r.stderr).not.toMatch(/✗|error/i);
     expect(r.code).toBe(0);
@@ -67,8 +69,8 @@ describe.skipIf(!isRoot || SOCKET === '')('ccbox on Podman', () => {
     ).toBe('on-podman');
     const st = statSync(path.join(repo, 'made-on-podman.txt'));
     expect([st.uid, st.gid]).toEqual([1234, 1234]);
-    const filter = `label=dev.ccbox.session=${session}`;
-    expect(podman('ps', '-aq', '--filter', filter)).toBe('');
-    expect(podman('network', 'ls', '-q', '--filter', filter)).toBe('');
+    const filter = [`dev.ccbox.session=${session}`];
+    expect(await containerIds(engine, filter)).toEqual([]);
+    expect(await networkIds(engine, filter)).toEqual([]);
   });
 });

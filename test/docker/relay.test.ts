@@ -1,9 +1,7 @@
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle } from '../../src/engine/engine.js';
-import { ensureOutsideNetwork, isRoot, makeRepo, runCli } from './cli.js';
-import { ensureModelImage, startModel } from './model.js';
+import { isRoot, makeRepo, outsideNetwork, runCli } from './cli.js';
+import { ensureModelImage, startModel, type ScriptedModelFixture } from './model.js';
 import { RELAY_ROUTES } from '../../egress/src/relay-routes.js';
 
 // `ccbox run` end to end: the real Claude Code in the agent talks to the gate's model relay, which adds
@@ -11,18 +9,15 @@ import { RELAY_ROUTES } from '../../egress/src/relay-routes.js';
 // other key). The agent itself only ever holds short-lived session tokens.
 
 const REAL_KEY = 'sk-ant-real-key-held-by-the-gate-only';
-let model: { container: ContainerHandle; url: string };
+let model: ScriptedModelFixture | undefined;
 let repo = '';
 
 describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
   beforeAll(async () => {
-    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
-    const image = await ensureModelImage(engine);
-    model = await startModel(engine, {
-      session: `relay-${process.pid}`,
-      name: `ccbox-test-relay-model-${process.pid}`,
-      network: ensureOutsideNetwork(),
-      image,
+    model = await startModel({
+      name: 'ccbox-test-relay-model',
+      network: outsideNetwork(),
+      image: await ensureModelImage(),
       apiKey: REAL_KEY,
       script: { turns: [{ type: 'text', text: 'relay-ok: hello from the scripted model' }] },
     });
@@ -30,10 +25,14 @@ describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
   });
 
   afterAll(async () => {
-    await model?.container.remove({ force: true });
+    await model?.container.stop();
   });
 
-  const env = () => ({ ANTHROPIC_API_KEY: REAL_KEY, CCBOX_MODEL_UPSTREAM: model.url, HOME: os.tmpdir() });
+  const env = () => ({
+    ANTHROPIC_API_KEY: REAL_KEY,
+    CCBOX_MODEL_UPSTREAM: model?.url ?? '',
+    HOME: os.tmpdir(),
+  });
 
   it('runs Claude Code through the relay: the model sees the real key, the agent never does', async () => {
     const r = await runCli(['run', '--plain', '--', '-p', 'say hello', '--output-format', 'json'], {
@@ -46,7 +45,7 @@ describe.skipIf(!isRoot)('ccbox run and the model relay', () => {
       result: 'relay-ok: hello from the scripted model',
     });
     // The relay's route list is what the pinned binary calls: everything it asked for is on it.
-    const logs = await model.container.logs();
+    const logs = (await model?.logs()) ?? { stderr: '' };
     const calls = [...logs.stderr.matchAll(/scripted-model: #\d+ (\S+) (\S+)/g)].map(([, m, p]) => [
       m,
       (p ?? '').split('?')[0],

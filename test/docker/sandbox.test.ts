@@ -214,7 +214,7 @@ describe.skipIf(!isRoot)('ccbox shell: images and lifetime', () => {
     const r = await runCli(['shell', '--json', '--', 'true'], { cwd: repo });
     const session = outcome(r).session ?? '';
     expect(session).not.toBe('');
-    expect(ccboxObjects(session)).toEqual({ containers: [], networks: [] });
+    expect(await ccboxObjects(session)).toEqual({ containers: [], networks: [] });
   });
 
   it('passes the command exit code through', async () => {

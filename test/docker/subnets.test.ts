@@ -1,17 +1,16 @@
 // Session subnets on a real engine: each session's internal network comes from ccbox's pool, an engine
 // network already holding part of the pool is stepped round, and the engine's own overlap refusal is
 // recognised (NETWORK_SUBNET_TAKEN), on Docker and on Podman (through its Docker-compatible socket).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../src/docker/index.js';
 import { CcboxError } from '../../src/errors.js';
 import { sessionLabels, type Engine, type NetworkRef } from '../../src/engine/engine.js';
 import { ccboxObjects, isRoot, makeRepo, runCli } from './cli.js';
+import { podmanOutsideNetwork } from './testbed/podman-outside.js';
 
 const RUN = randomBytes(4).toString('hex');
 const PODMAN_SOCKET = process.env.CCBOX_TEST_PODMAN_SOCKET ?? '';
-const OUTSIDE = 'ccbox-test-outside';
 
 interface Target {
   kind: 'docker' | 'podman';
@@ -43,24 +42,17 @@ const TARGETS: Target[] = [
   },
 ];
 
-function podmanOutsideNetwork(): void {
-  try {
-    execFileSync('podman', ['network', 'exists', OUTSIDE]);
-  } catch {
-    execFileSync('podman', ['network', 'create', '--internal', '--label', 'dev.ccbox.test=1', OUTSIDE]);
-  }
-}
-
 for (const target of TARGETS) {
   describe.skipIf(target.skip)(`session subnets on ${target.kind}`, () => {
     let engine: Engine;
     let held: NetworkRef | undefined;
+    let outside = '';
     const labels = { ...sessionLabels(`test-subnets-${RUN}`, 'network', 'policy-v1'), 'dev.ccbox.test': '1' };
 
     beforeAll(async () => {
       engine = await connectEngine(target.host ? { host: target.host } : {});
       expect((await engine.info()).kind).toBe(target.kind);
-      if (target.kind === 'podman') podmanOutsideNetwork();
+      if (target.kind === 'podman') outside = await podmanOutsideNetwork(PODMAN_SOCKET, 'subnets');
       held = await engine.createNetwork({
         name: `ccbox-test-${RUN}-held`,
         internal: true,
@@ -90,7 +82,7 @@ for (const target of TARGETS) {
         env: {
           CCBOX_SUBNET_POOL: target.pool,
           ...(target.kind === 'podman'
-            ? { DOCKER_HOST: target.host ?? '', CCBOX_GATE_NETWORK: OUTSIDE }
+            ? { DOCKER_HOST: target.host ?? '', CCBOX_GATE_NETWORK: outside }
             : {}),
         },
       });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { isRoot, makeRepo, runCli } from './cli.js';
 import { isLink, OWNER, present, q, tree } from './workspace-fixtures.js';
 import { liveCli, shellArgs, shellSession, startedSteps, type SessionRun } from './workspace-session.js';
+import { containerIds, dockerEngine } from './testbed/engines.js';
 
 // Issue 15, point 3: mount paths are checked without following links. A previous session (or anything
 // else with write access to the worktree) can leave a control path as a symlink to a host directory;
@@ -92,17 +93,10 @@ describe.skipIf(!isRoot)('workspace boundary: links at mount paths', () => {
     first.kill('SIGKILL');
     await first.done;
     const session = /"session":"([0-9a-f]+)"|session ([0-9a-f]{8})/.exec(first.output());
-    const ids = execFileSync(
-      'docker',
-      ['ps', '-aq', '--filter', `label=dev.ccbox.owner=${os.hostname()}:${first.pid}`],
-      {
-        encoding: 'utf8',
-      },
-    )
-      .split('\n')
-      .filter(Boolean);
+    const engine = await dockerEngine();
+    const ids = await containerIds(engine, [`dev.ccbox.owner=${os.hostname()}:${first.pid}`]);
     expect(ids.length, `containers of the killed session ${session?.[1] ?? ''}`).toBeGreaterThan(0);
-    execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+    for (const id of ids) await engine.getContainer(id).remove({ force: true });
     expect(
       isLink(path.join(repo, '.mcp.json')),
       `the plant is this test's precondition:\n${first.output()}`,

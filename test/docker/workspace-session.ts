@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { startCli, type CliRun } from './cli.js';
+import { createdObjects, dockerEngine } from './testbed/engines.js';
 
 // The CLI side of the workspace-boundary tests: sessions, their outcome, what they created, and the
 // tokens the agent's scripts print.
@@ -102,33 +102,13 @@ export function liveCli(args: string[], opts: { cwd: string; env?: Record<string
  * Containers a ccbox process created (from the engine's event log, by the owner label) and networks it
  * left. Why events: a refusal must start nothing, and a well-behaved teardown would hide what it started.
  */
-export function createdBy(pid: number, since: number): string[] {
-  const owner = `label=dev.ccbox.owner=${os.hostname()}:${pid}`;
-  const events = execFileSync(
-    'docker',
-    [
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(Math.ceil(Date.now() / 1000) + 1),
-      '--filter',
-      owner,
-      '--filter',
-      'event=create',
-      '--format',
-      'container {{.Actor.Attributes.name}}',
-    ],
-    { encoding: 'utf8' },
-  );
-  const networks = execFileSync(
-    'docker',
-    ['network', 'ls', '--filter', owner, '--format', 'network {{.Name}}'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return `${events}${networks}`.split('\n').filter(Boolean);
+export async function createdBy(pid: number, since: number): Promise<string[]> {
+  const owner = `dev.ccbox.owner=${os.hostname()}:${pid}`;
+  const engine = await dockerEngine();
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const created = await createdObjects(engine, { since, until, labels: [owner] });
+  const networks = await engine.listNetworks({ filters: { label: [owner] } });
+  return [...created, ...networks.map((n) => `network ${n.Name}`)];
 }
 
 export interface SessionRun {
@@ -165,7 +145,7 @@ export async function shellSession(
     run,
     out: boundaryOutcome(run),
     text: `${run.stdout}\n${run.stderr}`,
-    created: opts.watch ? createdBy(live.pid, live.startedAt) : [],
+    created: opts.watch ? await createdBy(live.pid, live.startedAt) : [],
   };
 }
 

@@ -7,14 +7,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEngine } from '../../src/docker/index.js';
-import type { ContainerHandle } from '../../src/engine/engine.js';
 import { parseScript } from '../../src/verify/scripted-model/script.js';
 import { startScriptedModel, type ScriptedModel } from '../../src/verify/scripted-model/server.js';
 import { toolResults } from '../../src/verify/scripted-model/tool-results.js';
 import type { RecordedRequest } from '../../src/verify/scripted-model/types.js';
-import { ensureOutsideNetwork, isRoot, makeRepo } from '../docker/cli.js';
+import { isRoot, makeRepo, outsideNetwork } from '../docker/cli.js';
 import { ensureModelImage, startModel } from '../docker/model.js';
+import type { StartedTestContainer } from 'testcontainers';
 import { assertCleanExit, installPackedCli, runPacked, type PackedCli } from './packed-cli.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures/scripts');
@@ -45,25 +44,23 @@ const streamEvents = (stdout: string): Array<Record<string, unknown>> =>
 // outbound network), and what the tools did is checked on the host.
 describe.skipIf(!isRoot)('the packed ccbox running Claude Code against the scripted model', () => {
   let cli: PackedCli | undefined;
-  const models: ContainerHandle[] = [];
+  const models: StartedTestContainer[] = [];
   const dirs: string[] = [];
   beforeAll(async () => {
     cli = await installPackedCli();
   }, 600_000);
   afterAll(async () => {
-    for (const m of models) await m.remove({ force: true }).catch(() => undefined);
+    for (const m of models) await m.stop().catch(() => undefined);
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
     await cli?.[Symbol.asyncDispose]();
   });
 
   /** Starts a scripted model for one run; returns its URL (reachable from the gate and the host). */
   async function model(script: string): Promise<string> {
-    const engine = await connectEngine(process.env.DOCKER_HOST ? { host: process.env.DOCKER_HOST } : {});
-    const started = await startModel(engine, {
-      session: `e2e-${process.pid}-${models.length}`,
-      name: `ccbox-test-e2e-model-${process.pid}-${models.length}`,
-      network: ensureOutsideNetwork(),
-      image: await ensureModelImage(engine),
+    const started = await startModel({
+      name: `ccbox-test-e2e-model-${models.length}`,
+      network: outsideNetwork(),
+      image: await ensureModelImage(),
       apiKey: REAL_KEY,
       script: await loadScript(script),
     });
