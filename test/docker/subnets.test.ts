@@ -96,7 +96,8 @@ for (const target of TARGETS) {
       expect(Number(address?.[2])).toBeGreaterThan(last);
       expect(Number(address?.[2])).toBeLessThan(last + 15);
       const session = /session ([0-9a-f]+)/.exec(r.stderr)?.[1] ?? 'none';
-      if (target.kind === 'docker') expect(ccboxObjects(session)).toEqual({ containers: [], networks: [] });
+      if (target.kind === 'docker')
+        expect(await ccboxObjects(session)).toEqual({ containers: [], networks: [] });
       const left = (await engine.listSessions()).filter((s) => s.id === session);
       expect(left).toEqual([]);
     }, 180_000);

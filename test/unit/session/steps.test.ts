@@ -14,6 +14,7 @@ function fakeEngine(log: string[]): Engine {
       log.push(`create ${spec.name} internal=${String(spec.internal)}`);
       return Promise.resolve({ id: `id-${spec.name}`, name: spec.name });
     },
+    listNetworkSubnets: () => Promise.resolve([]),
     removeNetwork: (id: string) => {
       log.push(`remove ${id}`);
       return Promise.resolve();
@@ -43,7 +44,10 @@ describe('session steps', () => {
     const events: SessionEvent[] = [];
     const deps = { onEvent: (e: SessionEvent) => events.push(e), now: () => 0 } as unknown as SessionDeps;
     const ctx = sessionContext(request, deps);
-    const broken = { createNetwork: () => Promise.reject(new Error('no pool')) } as unknown as Engine;
+    const broken = {
+      listNetworkSubnets: () => Promise.resolve([]),
+      createNetwork: () => Promise.reject(new Error('no pool')),
+    } as unknown as Engine;
     await expect(networkStep(ctx, broken, plan)).rejects.toThrow('no pool');
     expect(events.map((e) => e.type)).toEqual(['step-start', 'step-failed']);
     expect(await ctx.teardown.run()).toEqual([]);
