@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { MarketplaceSource, McpDenied, McpServer } from './schema-claude.js';
 import { LocksSection, McpSection, PermissionRule, PermissionsSection } from './schema-claude.js';
 import { PlainUrl } from './schema-url.js';
+import { CredentialsSection } from './schema-credentials.js';
 
 export {
   LocksSection,
@@ -116,54 +117,6 @@ export const ResourcesSection = z
       .describe('Size of the /tmp and home tmpfs mounts, e.g. `1g`.'),
   })
   .describe('Resource limits.');
-
-// Why: names that look like secrets never pass through from the host; see validate-safety.ts.
-export const EnvName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
-
-export const CredentialsSection = z
-  .strictObject({
-    model: z
-      .strictObject({
-        source: z
-          .enum(['env', 'file', 'command', 'none'])
-          .describe(
-            'Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint).',
-          ),
-        env: EnvName.optional().describe(
-          'Host environment variable holding the key (read by ccbox, handed to the gate only).',
-        ),
-        file: z
-          .string()
-          .min(1)
-          .optional()
-          .describe(
-            'Host file holding the key (`~/` allowed); one line, read at session start, handed to the gate only.',
-          ),
-        command: z
-          .array(z.string().min(1))
-          .min(1)
-          .optional()
-          .describe(
-            'Host command (argv, no shell) that prints the key, run at session start with a minimal environment and a 10 s limit.',
-          ),
-      })
-      .optional()
-      .describe('The model credential. It lives in the gate; the agent never holds it.'),
-    passEnv: z
-      .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
-      .optional()
-      .describe('Host environment variables passed into the agent. Secret-looking names are rejected.'),
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional()
-      .describe('Lifetime of tokens handed into the session.'),
-  })
-  .describe('Credentials: none from the host by default; short-lived tokens only.');
 
 export const TelemetrySection = z
   .strictObject({
