@@ -38,58 +38,72 @@ describe.skipIf(!isRoot)('exit paths', () => {
     expect(await ccboxObjects(session)).toEqual({ containers: [], networks: [] });
   });
 
-  it('a cut engine connection mid-session: ccbox exits 3 and removes the session anyway', async () => {
-    // A pass-through to the engine socket whose open connections the test can reset; new ones still work.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-engine-proxy-'));
-    const proxyPath = path.join(dir, 'engine.sock');
-    const clients = new Set<net.Socket>();
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(ENGINE_SOCKET);
-      clients.add(client);
-      client.pipe(upstream).on('error', () => client.destroy());
-      upstream.pipe(client).on('error', () => upstream.destroy());
-      client.on('error', () => upstream.destroy());
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => {
-        clients.delete(client);
-        upstream.destroy();
+  // Why three cases: right at the start the long-poll `wait` may still be in flight (a reset request is
+  // sent again on a fresh connection: the flake CI once hit); later the cut reaches a waiting `wait`; and
+  // when only the attach connection is cut, its end is all that tells ccbox it runs blind.
+  it.each([
+    ['every connection, as the output starts', 0, false],
+    ['every connection, while the command runs', 1_500, false],
+    ['only the attach connection, while the command runs', 1_500, true],
+  ])(
+    'a cut engine connection mid-session (%s): ccbox exits 3 and removes the session anyway',
+    async (_when, delayMs, attachOnly) => {
+      // A pass-through to the engine socket whose open connections the test can reset; new ones still work.
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-engine-proxy-'));
+      const proxyPath = path.join(dir, 'engine.sock');
+      const clients = new Set<net.Socket>();
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(ENGINE_SOCKET);
+        // The attach request is the one to cut when `attachOnly`: recognised by its first bytes.
+        client.once('data', (first: Buffer) => {
+          if (!attachOnly || /^POST \S*\/attach\b/.test(first.toString('latin1'))) clients.add(client);
+        });
+        client.pipe(upstream).on('error', () => client.destroy());
+        upstream.pipe(client).on('error', () => upstream.destroy());
+        client.on('error', () => upstream.destroy());
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => {
+          clients.delete(client);
+          upstream.destroy();
+        });
       });
-    });
-    await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
-    try {
-      const child = startCli(
-        ['shell', '--plain', '--', 'sh', '-c', 'echo started; sleep 60; echo finished'],
-        {
-          cwd: repo,
-          env: { DOCKER_HOST: `unix://${proxyPath}` },
-        },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-        child.on('close', (code, signal) => resolve([code, signal])),
-      );
-      await new Promise<void>((resolve) =>
-        child.stdout?.on('data', (c: Buffer) => {
-          stdout += c.toString();
-          if (stdout.includes('started')) resolve();
-        }),
-      );
-      for (const c of clients) c.destroy();
-      const started = Date.now();
-      const [code, signal] = await exited;
-      expect(signal).toBeNull();
-      expect(code, stderr).toBe(3);
-      expect(Date.now() - started).toBeLessThan(40_000);
-      expect(stdout).not.toContain('finished');
-      expect(stderr).toMatch(/engine connection was lost/);
-      const session = sessionOf(stderr);
-      expect(session).not.toBe('none');
-      expect(await ccboxObjects(session), stderr).toEqual({ containers: [], networks: [] });
-    } finally {
-      await new Promise((resolve) => proxy.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+      await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
+      try {
+        const child = startCli(
+          ['shell', '--plain', '--', 'sh', '-c', 'echo started; sleep 60; echo finished'],
+          {
+            cwd: repo,
+            env: { DOCKER_HOST: `unix://${proxyPath}` },
+          },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+        const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+          child.on('close', (code, signal) => resolve([code, signal])),
+        );
+        await new Promise<void>((resolve) =>
+          child.stdout?.on('data', (c: Buffer) => {
+            stdout += c.toString();
+            if (stdout.includes('started')) resolve();
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        for (const c of clients) c.destroy();
+        const started = Date.now();
+        const [code, signal] = await exited;
+        expect(signal).toBeNull();
+        expect(code, stderr).toBe(3);
+        expect(Date.now() - started).toBeLessThan(40_000);
+        expect(stdout).not.toContain('finished');
+        expect(stderr).toMatch(/engine connection was lost/);
+        const session = sessionOf(stderr);
+        expect(session).not.toBe('none');
+        expect(await ccboxObjects(session), stderr).toEqual({ containers: [], networks: [] });
+      } finally {
+        await new Promise((resolve) => proxy.close(resolve));
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -13,6 +13,7 @@ import { createReporter, type Reporter } from '../../ui/reporter.js';
 import { handOffTerminal } from '../../ui/terminal.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { ownerLabel } from './sessions.js';
+import { watchAttach } from './attach-watch.js';
 
 export interface RunFlags {
   profile: string;
@@ -88,11 +89,15 @@ export async function runSession(
     life.signal.throwIfAborted();
     const container = session.container;
     const streams = await container.attach({ stdin: true, stdout: true, stderr: true });
-    // A reset attach connection ends the session like a signal does (never an uncaught stream error).
-    const lost = (err: Error): void =>
-      life.abort(`the engine connection was lost: ${err.message}`, ExitCodes.engineUnavailable);
-    streams.stdout.on('error', lost);
-    streams.stderr.on('error', lost);
+    // A cut attach connection ends the session like a signal does (never an uncaught stream error).
+    const watch = watchAttach(streams, (reason) => {
+      reporter.onEvent({
+        type: 'warning',
+        text: `the engine connection was lost: ${reason}`,
+        at: Date.now(),
+      });
+      life.abort(`the engine connection was lost: ${reason}`, ExitCodes.engineUnavailable);
+    });
     await session.start();
     // Why: a signal to ccbox must end the session, not leave the container running.
     const onAbort = (): void => void container.kill('SIGKILL').catch(() => undefined);
@@ -121,6 +126,7 @@ export async function runSession(
       }
     }
     exitCode = await container.wait();
+    watch.exited();
     restore?.();
     streams.close();
   } catch (err) {
