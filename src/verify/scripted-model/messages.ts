@@ -12,6 +12,8 @@ export interface AssistantReply {
   content: ContentBlock[];
   stopReason: 'end_turn' | 'tool_use';
   inputTokens: number;
+  /** The server review's verdicts, when the request asked for them (see safeguards.ts). */
+  safeguardResults?: unknown[];
 }
 
 const DEFAULT_FINAL_TEXT = 'Scripted session complete.';
@@ -67,6 +69,7 @@ export function replyJson(reply: AssistantReply): Record<string, unknown> {
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
     },
+    ...(reply.safeguardResults ? { safeguard_results: reply.safeguardResults } : {}),
   };
 }
 
@@ -86,8 +89,9 @@ function event(type: string, data: Record<string, unknown>): string {
  * message_stop; text arrives as text_delta and tool input as input_json_delta fragments.
  */
 export function replySse(reply: AssistantReply): string[] {
+  // The verdicts come only on the final message_delta, never on message_start.
   const start = {
-    ...replyJson(reply),
+    ...replyJson({ ...reply, safeguardResults: undefined }),
     content: [],
     stop_reason: null,
     usage: {
@@ -120,7 +124,12 @@ export function replySse(reply: AssistantReply): string[] {
   });
   events.push(
     event('message_delta', {
-      delta: { stop_reason: reply.stopReason, stop_sequence: null },
+      // The verdicts ride on the final message_delta, as the real API sends them.
+      delta: {
+        stop_reason: reply.stopReason,
+        stop_sequence: null,
+        ...(reply.safeguardResults ? { safeguard_results: reply.safeguardResults } : {}),
+      },
       usage: { output_tokens: outputTokens(reply) },
     }),
   );

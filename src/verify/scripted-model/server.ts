@@ -4,6 +4,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { classifyRequest } from './classify.js';
 import { replyForTurn, replyJson, replySse, textReply, type AssistantReply } from './messages.js';
 import { redactHeaders } from './redact.js';
+import { safeguardResults } from './safeguards.js';
 import type { RecordedRequest, Script } from './types.js';
 
 // Only node built-ins and siblings: this module runs inside a container from a bare Node binary.
@@ -74,7 +75,15 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
   sendJson(res, status, { type: 'error', error: { type, message } });
 }
 
-function sendReply(res: ServerResponse, reply: AssistantReply, stream: boolean, requestId: string): void {
+function sendReply(
+  res: ServerResponse,
+  withoutVerdicts: AssistantReply,
+  body: unknown,
+  requestId: string,
+): void {
+  const verdicts = safeguardResults(body, withoutVerdicts);
+  const reply = verdicts ? { ...withoutVerdicts, safeguardResults: verdicts } : withoutVerdicts;
+  const stream = field(body, 'stream') === true;
   if (!stream) {
     res.setHeader('request-id', requestId);
     sendJson(res, 200, replyJson(reply));
@@ -134,18 +143,13 @@ export async function startScriptedModel(options: ScriptedModelOptions): Promise
         return sendReply(
           res,
           replyForTurn(options.script, nextTurn - 1, model, inputTokens, id),
-          field(body, 'stream') === true,
+          body,
           `req_${id}`,
         );
       }
       case 'side':
         log(`#${index} ${method} ${path} side model=${model}`);
-        return sendReply(
-          res,
-          textReply(options.sideText ?? 'OK', model, inputTokens, id),
-          field(body, 'stream') === true,
-          `req_${id}`,
-        );
+        return sendReply(res, textReply(options.sideText ?? 'OK', model, inputTokens, id), body, `req_${id}`);
       case 'count_tokens':
         log(`#${index} ${method} ${path} count_tokens`);
         return sendJson(res, 200, { input_tokens: inputTokens });
