@@ -10,6 +10,7 @@ import { registerImage } from './commands/image.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerSessions } from './commands/sessions.js';
 import { registerAudit } from './commands/audit.js';
+import { registerVerify } from './commands/verify.js';
 import { ExitCodes } from '../exit-codes.js';
 import { describeError } from '../errors.js';
 import { ccboxVersion } from '../paths.js';
@@ -48,6 +49,7 @@ Exit codes:
   registerDoctor(program, ctx, done);
   registerSessions(program, ctx, done);
   registerAudit(program, ctx, done);
+  registerVerify(program, ctx, done);
   registerImage(program, ctx, done);
   return program;
 }

@@ -1,41 +1,22 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LABEL_IMAGE, type BuildProgress, type Engine } from '../engine/engine.js';
 import { contentHash } from '../common/canonical.js';
-import { CcboxError } from '../errors.js';
-import { ExitCodes } from '../exit-codes.js';
 import { packageRoot } from '../paths.js';
 import { requireBaseImage } from './base-check.js';
 import { ensureGateNode, type BinarySource } from './binaries.js';
 import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
 import { gatePackageFiles, gatePackages } from './gate-modules.js';
+import { distFiles, type ContextFile } from './dist-files.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
 const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common', 'src/audit'];
 
-function gateFiles(): Array<{ path: string; content: string }> {
-  const dist = path.join(packageRoot(), 'dist');
-  const files: Array<{ path: string; content: string }> = [
+function gateFiles(): ContextFile[] {
+  return [
     { path: 'app/package.json', content: '{"type":"module"}\n' },
+    ...distFiles(GATE_DIRS, 'app/', 'gate'),
   ];
-  for (const dir of GATE_DIRS) {
-    let names: string[];
-    try {
-      names = readdirSync(path.join(dist, dir))
-        .filter((f) => f.endsWith('.js'))
-        .sort();
-    } catch (cause) {
-      throw new CcboxError(`the compiled gate is missing (${path.join(dist, dir)})`, {
-        code: 'GATE_NOT_BUILT',
-        exitCode: ExitCodes.imageBuildFailed,
-        hint: 'run `npm run build` first',
-        cause,
-      });
-    }
-    for (const name of names)
-      files.push({ path: `app/${dir}/${name}`, content: readFileSync(path.join(dist, dir, name), 'utf8') });
-  }
-  return files;
 }
 
 /** Makes sure the gate image exists; its tag is a content hash of the base, the Node pin and the code. */

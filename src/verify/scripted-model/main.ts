@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { parseScript } from './script.js';
 import { startScriptedModel } from './server.js';
 
@@ -7,6 +8,18 @@ import { startScriptedModel } from './server.js';
 // Prints one JSON line on stdout when listening; request logs go to stderr. Recorded requests are
 // served at GET /_scripted/requests.
 
+/**
+ * Why the model is its own sink: a red-team step that exfiltrates needs a far side the case owns and can
+ * observe; `{{sink}}` in the script becomes this container's own address (its first non-internal IPv4).
+ */
+function withSink(text: string, port: number): string {
+  if (!text.includes('{{sink}}')) return text;
+  const own = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal);
+  return text.replaceAll('{{sink}}', `${own?.address ?? '127.0.0.1'}:${port}`);
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [scriptPath, portText, host = '127.0.0.1', apiKey] = argv;
   const port = Number(portText ?? '0');
@@ -14,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('usage: main.js <script.json> <port> [host] [api-key]\n');
     return 2;
   }
-  const script = parseScript(JSON.parse(readFileSync(scriptPath, 'utf8')) as unknown);
+  const script = parseScript(JSON.parse(withSink(readFileSync(scriptPath, 'utf8'), port)) as unknown);
   const model = await startScriptedModel({
     script,
     host,
