@@ -9,6 +9,8 @@ import { readFile, rm } from 'node:fs/promises';
 export interface GateControl {
   /** The real model key the relay adds; absent for keyless endpoints. */
   modelKey?: string;
+  /** Subscription mode: Claude Code's own token, which the gate hands to the agent once (oauth-endpoint.ts). */
+  oauthToken?: string;
   /** The gate's address on the session's internal network (the relay answers only there). */
   internalAddress?: string;
 }
@@ -17,13 +19,18 @@ function parse(text: string): GateControl {
   const raw = JSON.parse(text) as unknown;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error('the control file is not an object');
-  const { modelKey, internalAddress } = raw as Record<string, unknown>;
+  const { modelKey, oauthToken, internalAddress } = raw as Record<string, unknown>;
   if (modelKey !== undefined && (typeof modelKey !== 'string' || modelKey === ''))
     throw new Error('the control file has a model key that is not a non-empty string');
+  if (oauthToken !== undefined && (typeof oauthToken !== 'string' || oauthToken === ''))
+    throw new Error('the control file has a subscription token that is not a non-empty string');
+  if (oauthToken !== undefined && modelKey !== undefined)
+    throw new Error('the control file has both a model key and a subscription token');
   if (internalAddress !== undefined && typeof internalAddress !== 'string')
     throw new Error('the control file has an internal address that is not a string');
   return {
     ...(modelKey !== undefined ? { modelKey } : {}),
+    ...(oauthToken !== undefined ? { oauthToken } : {}),
     ...(internalAddress !== undefined ? { internalAddress } : {}),
   };
 }

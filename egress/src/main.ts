@@ -10,6 +10,7 @@ import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 import { receiveControl } from './control.js';
 import { tokenService } from './tokens.js';
+import { subscriptionPass } from './oauth-endpoint.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
       upstream,
       apiKey: control.modelKey,
       tokens: tokenService(config.session, ttl),
+      subscription: control.oauthToken !== undefined ? subscriptionPass(control.oauthToken) : undefined,
       internalAddress: control.internalAddress,
       port: Number(process.env.CCBOX_RELAY_PORT ?? '3129'),
       log,
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
       policyVersion: policy.policyVersion,
     });
     log(
-      `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : ''}, tokens live ${ttl} s`,
+      `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : control.oauthToken ? " (subscription mode: Claude Code's own token passed through)" : ''}, tokens live ${ttl} s`,
     );
   }
   // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox

@@ -33,7 +33,7 @@ function refuse(
 }
 
 /** One line of printable ASCII; anything else is refused without echoing it (it may be the wrong file). */
-function keyFrom(text: string, what: string): string {
+export function keyFrom(text: string, what: string): string {
   const key = text.replace(/\r?\n$/, '');
   if (!KEY_SHAPE.test(key))
     throw refuse(
@@ -74,7 +74,12 @@ function fromFile(file: string, home: string): string {
   return keyFrom(readFileSync(p, 'utf8'), `the model key file ${p}`);
 }
 
-async function fromCommand(argv: readonly string[], ctx: ModelKeyContext): Promise<string> {
+/** Runs a host command that prints one credential (the model key, or the subscription token). */
+export async function fromCommand(
+  argv: readonly string[],
+  ctx: ModelKeyContext,
+  label = 'the model key command',
+): Promise<string> {
   const [cmd, ...args] = argv;
   const shown = argv.join(' ');
   // Why a minimal environment: the command gets what it needs to run (PATH, HOME), not ccbox's secrets.
@@ -87,7 +92,7 @@ async function fromCommand(argv: readonly string[], ctx: ModelKeyContext): Promi
   }).catch(() => undefined);
   if (r === undefined || r.code !== 0)
     throw refuse(
-      `the model key command \`${shown}\` ${r === undefined ? 'could not be run' : r.timedOut ? `took longer than ${COMMAND_TIMEOUT_MS / 1000} s` : `exited ${r.code}`}`,
+      `${label} \`${shown}\` ${r === undefined ? 'could not be run' : r.timedOut ? `took longer than ${COMMAND_TIMEOUT_MS / 1000} s` : `exited ${r.code}`}`,
       'MODEL_KEY_MISSING',
       'run it yourself to see why, or change credentials.model.command',
     );
@@ -102,6 +107,8 @@ export async function resolveModelKey(
   const m = plan.model;
   switch (m.source) {
     case 'none':
+    // The subscription token is Claude Code's own, never the gate's (credentials/oauth-token.ts).
+    case 'oauth-token':
       return undefined;
     case 'file':
       return fromFile(m.file ?? '', ctx.home);

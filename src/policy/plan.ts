@@ -63,7 +63,8 @@ export interface ManagedSettings {
   allowedHttpHookUrls: string[];
   httpHookAllowedEnvVars: string[];
   skipWebFetchPreflight: true;
-  apiKeyHelper: string;
+  /** Absent in subscription mode (source oauth-token): Claude Code then authenticates with its own token. */
+  apiKeyHelper?: string;
   env: Record<string, string>;
 }
 
@@ -114,11 +115,12 @@ export interface ContainerPlan {
 
 export interface CredentialPlan {
   model: {
-    source: 'env' | 'file' | 'command' | 'none';
+    source: 'env' | 'file' | 'command' | 'none' | 'oauth-token';
     env?: string | undefined;
     file?: string | undefined;
     command?: string[] | undefined;
-    holder: 'gate';
+    /** Who holds the credential: the gate (an API key), or Claude Code in the agent (a subscription token). */
+    holder: 'gate' | 'agent';
   };
   ttlMinutes: number;
 }

@@ -24,7 +24,12 @@ export const PROFILE_DEFAULTS = {
   bash: { families: [] },
   egress: { mode: 'enforce', allow: [], deny: [], ports: [443, 80], allowCidrs: [] },
   resources: { memory: '4g', cpus: 2, pids: 512, tmpSize: '1g' },
-  credentials: { model: { source: 'env', env: 'ANTHROPIC_API_KEY' }, passEnv: [], ttlMinutes: 60 },
+  credentials: {
+    model: { source: 'env', env: 'ANTHROPIC_API_KEY' },
+    allowOAuthToken: false,
+    passEnv: [],
+    ttlMinutes: 60,
+  },
   telemetry: { protocol: 'http/protobuf', logToolDetails: false, logUserPrompts: false },
   image: { claudeCodeVersion: DEFAULT_CLAUDE_CODE_VERSION, packages: [] },
   tls: {},

@@ -1,7 +1,15 @@
 import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
-import { accumulate, loosen, mergeFamilies, ratchet, ratchetTrackedSecrets, unionBy } from './merge-lists.js';
+import {
+  accumulate,
+  loosen,
+  mergeFamilies,
+  ratchet,
+  ratchetOff,
+  ratchetTrackedSecrets,
+  unionBy,
+} from './merge-lists.js';
 import { mcpHost } from './safety-mcp.js';
 
 /**
@@ -204,6 +212,12 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     resources: { ...p.resources, ...c.resources },
     credentials: {
       model: c.credentials?.model ?? p.credentials?.model,
+      allowOAuthToken: ratchetOff(
+        p.credentials?.allowOAuthToken,
+        c.credentials?.allowOAuthToken,
+        ['credentials', 'allowOAuthToken'],
+        issues,
+      ),
       passEnv: loosen(p.credentials?.passEnv, c.credentials?.passEnv, ['credentials', 'passEnv'], issues),
       ttlMinutes: c.credentials?.ttlMinutes ?? p.credentials?.ttlMinutes,
     },

@@ -12,12 +12,12 @@ export const CredentialsSection = z
     model: z
       .strictObject({
         source: z
-          .enum(['env', 'file', 'command', 'none'])
+          .enum(['env', 'file', 'command', 'none', 'oauth-token'])
           .describe(
-            'Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint).',
+            'Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint). oauth-token: the user\'s own Claude subscription token (`claude setup-token`) goes into the agent for Claude Code itself (weaker: a hostile agent can read it); only a tier with allowOAuthToken may ask for it.',
           ),
         env: EnvName.optional().describe(
-          'Host environment variable holding the key (read by ccbox, handed to the gate only).',
+          'Host environment variable holding the key (read by ccbox, handed to the gate only); for oauth-token, the variable holding the subscription token (default CLAUDE_CODE_OAUTH_TOKEN).',
         ),
         file: z
           .string()
@@ -35,7 +35,15 @@ export const CredentialsSection = z
           ),
       })
       .optional()
-      .describe('The model credential. It lives in the gate; the agent never holds it.'),
+      .describe(
+        'The model credential. It lives in the gate; the agent never holds it (except with source oauth-token).',
+      ),
+    allowOAuthToken: z
+      .boolean()
+      .optional()
+      .describe(
+        'Whether a profile of this tier may use credentials.model.source oauth-token. Only low-risk allows it; a child may turn it off, never on.',
+      ),
     passEnv: z
       .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
       .optional()

@@ -55,11 +55,13 @@ export interface ResolvedProfile {
   resources: { memory: string; cpus: number; pids: number; tmpSize: string };
   credentials: {
     model: {
-      source: 'env' | 'file' | 'command' | 'none';
+      source: 'env' | 'file' | 'command' | 'none' | 'oauth-token';
       env?: string | undefined;
       file?: string | undefined;
       command?: string[] | undefined;
     };
+    /** The tier lets Claude Code inside the agent hold the user's subscription token (source oauth-token). */
+    allowOAuthToken: boolean;
     passEnv: string[];
     ttlMinutes: number;
   };

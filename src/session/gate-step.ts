@@ -78,7 +78,11 @@ async function createAgent(
     gitIdentity: await gitIdentity(worktree.repository),
     ...podmanUlimits(inp.info),
     resolvConf,
-    extraEnv: agentGateEnv(gateAddress, tokenTtlSeconds(ctx, inp.plan)),
+    extraEnv: agentGateEnv(
+      gateAddress,
+      tokenTtlSeconds(ctx, inp.plan),
+      inp.plan.credentials.model.source === 'oauth-token',
+    ),
     extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
   });
   const c = await inp.engine.createContainer({
@@ -154,7 +158,11 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
           code: 'GATE_NO_ADDRESS',
           exitCode: ExitCodes.sandboxFailed,
         });
-      await handOverToGate(c, { modelKey: ctx.modelKey, internalAddress: address });
+      await handOverToGate(c, {
+        modelKey: ctx.modelKey,
+        oauthToken: ctx.oauthToken,
+        internalAddress: address,
+      });
       const agent = createAgent(ctx, inp, address);
       agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
       // Why 60 s: a gate that exits is noticed within 0.5 s; this only bounds one that hangs, and on a

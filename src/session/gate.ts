@@ -181,10 +181,11 @@ export async function waitForGate(
  */
 export async function handOverToGate(
   gate: ContainerHandle,
-  control: { modelKey: string | undefined; internalAddress: string },
+  control: { modelKey: string | undefined; oauthToken?: string | undefined; internalAddress: string },
 ): Promise<void> {
   const body = JSON.stringify({
     ...(control.modelKey !== undefined ? { modelKey: control.modelKey } : {}),
+    ...(control.oauthToken !== undefined ? { oauthToken: control.oauthToken } : {}),
     internalAddress: control.internalAddress,
   });
   const part = `${GATE_CONTROL_FILE}.part`;
@@ -208,7 +209,11 @@ export async function handOverToGate(
  * (managed settings) gets from the gate, never the real key. Why the helper's cache is half the token
  * lifetime: a token Claude Code still caches is always a live one (and a 401 re-runs the helper).
  */
-export function agentGateEnv(gateAddress: string, tokenTtlSeconds: number): Record<string, string> {
+export function agentGateEnv(
+  gateAddress: string,
+  tokenTtlSeconds: number,
+  subscription = false,
+): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
   return {
@@ -219,7 +224,14 @@ export function agentGateEnv(gateAddress: string, tokenTtlSeconds: number): Reco
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
-    CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2))),
+    // Subscription mode: the entry point fetches Claude Code's own token from the gate (not a secret).
+    ...(subscription
+      ? { CCBOX_MODEL_AUTH: 'oauth-token' }
+      : {
+          CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(
+            Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2)),
+          ),
+        }),
   };
 }
 

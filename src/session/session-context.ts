@@ -13,6 +13,8 @@ export interface SessionContext {
   readonly id: string;
   /** The real model key, in memory only, from the profile step on; handed to the gate alone. */
   modelKey: string | undefined;
+  /** Subscription mode: the user's token, in memory only; the gate hands it to the agent's entry once. */
+  oauthToken: string | undefined;
   readonly emit: SessionEventSink;
   readonly now: () => number;
   readonly step: StepRunner;
@@ -36,6 +38,7 @@ export function sessionContext(req: SessionRequest, deps: SessionDeps): SessionC
     deps,
     id,
     modelKey: undefined,
+    oauthToken: undefined,
     emit,
     now,
     step: stepRunner(emit, now),

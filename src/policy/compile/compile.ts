@@ -90,6 +90,7 @@ export function compile(profile: ResolvedProfile): SessionPlan {
   const mcp = compileMcp(profile);
   const locks = profile.locks;
 
+  const subscription = profile.credentials.model.source === 'oauth-token';
   const managedSettings: ManagedSettings = {
     permissions: {
       defaultMode: profile.permissions.defaultMode,
@@ -114,8 +115,10 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     // Why a helper and not ANTHROPIC_API_KEY: the agent authenticates to the gate's relay with
     // short-lived session tokens the helper gets from the gate (the real key never enters the agent,
     // and no token sits in the environment), and a managed apiKeyHelper also keeps Claude Code from
-    // fetching server-managed settings that would replace this file.
-    apiKeyHelper: MODEL_TOKEN_HELPER,
+    // fetching server-managed settings that would replace this file. Why none in subscription mode:
+    // the helper outranks CLAUDE_CODE_OAUTH_TOKEN; the relay's non-default ANTHROPIC_BASE_URL still
+    // keeps the server-managed settings away (shared/reference/claude-code-controls.md §1).
+    ...(subscription ? {} : { apiKeyHelper: MODEL_TOKEN_HELPER }),
     env: telemetryEnv(profile),
   };
 
@@ -174,7 +177,7 @@ export function compile(profile: ResolvedProfile): SessionPlan {
       env: profile.credentials.model.env,
       file: profile.credentials.model.file,
       command: profile.credentials.model.command,
-      holder: 'gate' as const,
+      holder: subscription ? ('agent' as const) : ('gate' as const),
     },
     ttlMinutes: profile.credentials.ttlMinutes,
   };
