@@ -167,7 +167,11 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
     }
     // Why 401: Claude Code re-runs its apiKeyHelper on a 401, which renews an expired token.
     if (sub ? !sub.accepts(req.headers.authorization) : !options.tokens.accepts(presented(req)))
-      return refuse(401, 'deny:token', `not ${sub ? "this session's subscription token" : 'a live token of this session'}`);
+      return refuse(
+        401,
+        'deny:token',
+        `not ${sub ? "this session's subscription token" : 'a live token of this session'}`,
+      );
     const route = checkRoute(method, target);
     if (!route.ok) return refuse(404, 'deny:route', route.reason);
     const framing = requestFraming(method, req.rawHeaders);

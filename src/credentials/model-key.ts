@@ -107,8 +107,9 @@ export async function resolveModelKey(
   const m = plan.model;
   switch (m.source) {
     case 'none':
-    // The subscription token is Claude Code's own, never the gate's (credentials/oauth-token.ts).
+      return undefined;
     case 'oauth-token':
+      // The subscription token is Claude Code's own, never the gate's (credentials/oauth-token.ts).
       return undefined;
     case 'file':
       return fromFile(m.file ?? '', ctx.home);

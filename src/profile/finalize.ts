@@ -148,7 +148,8 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
         `oauth-token puts your long-lived Claude subscription token inside the agent, and tier ${profile.chain.join(' > ')} does not allow that (credentials.allowOAuthToken is false; of the built-in tiers only low-risk allows it)`,
         {
           found: 'oauth-token',
-          allowed: 'env, file, command or none (an API key, a gateway, Bedrock or Vertex), or a profile that extends low-risk (and no stricter tier)',
+          allowed:
+            'env, file, command or none (an API key, a gateway, Bedrock or Vertex), or a profile that extends low-risk (and no stricter tier)',
         },
       ),
     );

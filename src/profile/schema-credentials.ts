@@ -14,7 +14,7 @@ export const CredentialsSection = z
         source: z
           .enum(['env', 'file', 'command', 'none', 'oauth-token'])
           .describe(
-            'Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint). oauth-token: the user\'s own Claude subscription token (`claude setup-token`) goes into the agent for Claude Code itself (weaker: a hostile agent can read it); only a tier with allowOAuthToken may ask for it.',
+            "Where the gate gets the model API key: a host environment variable, a file, a command that prints it (like apiKeyHelper), or none (a scripted or keyless endpoint). oauth-token: the user's own Claude subscription token (`claude setup-token`) goes into the agent for Claude Code itself (weaker: a hostile agent can read it); only a tier with allowOAuthToken may ask for it.",
           ),
         env: EnvName.optional().describe(
           'Host environment variable holding the key (read by ccbox, handed to the gate only); for oauth-token, the variable holding the subscription token (default CLAUDE_CODE_OAUTH_TOKEN).',

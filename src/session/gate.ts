@@ -228,9 +228,7 @@ export function agentGateEnv(
     ...(subscription
       ? { CCBOX_MODEL_AUTH: 'oauth-token' }
       : {
-          CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(
-            Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2)),
-          ),
+          CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2))),
         }),
   };
 }

@@ -38,7 +38,12 @@ export async function profileStep(ctx: SessionContext): Promise<SessionPlan> {
     (p) => `${p.profile.name} (policy ${p.policyVersion})`,
   );
   // Why here: a missing or unreadable model key is bad input, refused before anything is created.
-  const keyContext = { hostEnv: req.hostEnv, home: req.home, required: req.role === 'agent', signal: req.signal };
+  const keyContext = {
+    hostEnv: req.hostEnv,
+    home: req.home,
+    required: req.role === 'agent',
+    signal: req.signal,
+  };
   ctx.modelKey = await resolveModelKey(plan.credentials, keyContext);
   ctx.oauthToken = await resolveOAuthToken(plan.credentials, keyContext);
   if (plan.credentials.model.source === 'oauth-token') warn(ctx, OAUTH_MODE_WARNING);

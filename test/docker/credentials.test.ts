@@ -1,8 +1,8 @@
-import http from 'node:http';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRoot, makeRepo, outsideNetwork, runCli, startCli } from './cli.js';
 import { ensureModelImage, startModel, type ScriptedModelFixture } from './model.js';
+import { engineJson, sessionContainers } from './session-inspect.js';
 
 // Credentials (issue 20): the real key reaches the gate after it starts and nowhere else; the agent
 // authenticates with tokens the gate mints, which die at their TTL and with the session.
@@ -10,33 +10,6 @@ import { ensureModelImage, startModel, type ScriptedModelFixture } from './model
 const REAL_KEY = 'sk-ant-api03-RECOGNISABLE-fake-key-7f3a9c1e';
 let model: ScriptedModelFixture | undefined;
 let repo = '';
-
-/** The Engine API's own JSON for a path (what the CLI's inspect prints), over the local socket. */
-function engineJson(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ socketPath: '/var/run/docker.sock', path }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
-/** The containers of the one session running on `worktree`, by ccbox's labels. */
-async function sessionContainers(
-  worktree: string,
-): Promise<Array<{ Id: string; Image: string; Labels: Record<string, string> }>> {
-  const all = JSON.parse(await engineJson('/containers/json?all=1')) as Array<{
-    Id: string;
-    Image: string;
-    Labels: Record<string, string>;
-  }>;
-  const agent = all.find((c) => c.Labels['dev.ccbox.worktree'] === worktree);
-  const session = agent?.Labels['dev.ccbox.session'];
-  return session === undefined ? [] : all.filter((c) => c.Labels['dev.ccbox.session'] === session);
-}
 
 describe.skipIf(!isRoot)('credentials', () => {
   beforeAll(async () => {
