@@ -44,7 +44,8 @@ export function keyFrom(text: string, what: string): string {
   return key;
 }
 
-function fromFile(file: string, home: string): string {
+/** Reads one credential from a host file (the model key, or a `credentials.secrets` entry). */
+export function fromFile(file: string, home: string, label = 'the model key file'): string {
   const p = expandHome(file, home);
   let size: number;
   try {
@@ -52,7 +53,7 @@ function fromFile(file: string, home: string): string {
     // Why a regular file only: a FIFO would block the session start, a device could be anything.
     if (!st.isFile())
       throw refuse(
-        `the model key file ${p} is not a regular file`,
+        `${label} ${p} is not a regular file`,
         'MODEL_KEY_UNREADABLE',
         'point credentials.model.file at the file that holds the key',
       );
@@ -60,18 +61,18 @@ function fromFile(file: string, home: string): string {
   } catch (err) {
     if (err instanceof CcboxError) throw err;
     throw refuse(
-      `the model key file ${p} cannot be read`,
+      `${label} ${p} cannot be read`,
       'MODEL_KEY_MISSING',
       'create it (one line, mode 0600) or change credentials.model.file',
     );
   }
   if (size > 8192)
     throw refuse(
-      `the model key file ${p} is too large to be a key`,
+      `${label} ${p} is too large to be a key`,
       'MODEL_KEY_UNREADABLE',
       'point credentials.model.file at the file that holds the key alone',
     );
-  return keyFrom(readFileSync(p, 'utf8'), `the model key file ${p}`);
+  return keyFrom(readFileSync(p, 'utf8'), `${label} ${p}`);
 }
 
 /** Runs a host command that prints one credential (the model key, or the subscription token). */

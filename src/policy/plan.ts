@@ -122,8 +122,26 @@ export interface CredentialPlan {
     /** Who holds the credential: the gate (an API key), or Claude Code in the agent (a subscription token). */
     holder: 'gate' | 'agent';
   };
+  /** Extra credentials from the host, sorted by name (credentials.secrets). */
+  secrets?: SecretPlan[];
   ttlMinutes: number;
 }
+
+/** One extra credential: where ccbox reads it on the host, how long it lives, where it goes. */
+export interface SecretPlan {
+  name: string;
+  source: 'env' | 'file' | 'command';
+  env?: string | undefined;
+  file?: string | undefined;
+  command?: string[] | undefined;
+  /** Undefined: it lives as long as the session. */
+  ttlSeconds?: number | undefined;
+  /** file: /run/ccbox/credentials/NAME on a tmpfs in the agent (SECRET_FILES_DIR). */
+  deliver: 'file';
+}
+
+/** Where file-delivered credentials appear in the agent: a tmpfs of their own, the agent's alone. */
+export const SECRET_FILES_DIR = '/run/ccbox/credentials';
 
 export interface ImagePlan {
   base?: string | undefined;

@@ -27,6 +27,9 @@ export const PROFILE_DEFAULTS = {
   credentials: {
     model: { source: 'env', env: 'ANTHROPIC_API_KEY' },
     allowOAuthToken: false,
+    secrets: {},
+    requireTtl: false,
+    forbidFileDelivery: false,
     passEnv: [],
     ttlMinutes: 60,
   },

@@ -2,6 +2,7 @@ import type { ProfileFile } from './schema.js';
 import type { ResolvedException, ResolvedProfile } from './types.js';
 import { PROFILE_DEFAULTS } from './defaults.js';
 import { error, warning, type RawIssue } from './raw-issue.js';
+import { checkSecrets } from './safety-secrets.js';
 
 /** Fills every field no layer set. Pure: the defaults are data in defaults.ts. */
 export function applyDefaults(
@@ -53,6 +54,9 @@ export function applyDefaults(
     credentials: {
       model: merged.credentials?.model ?? { ...d.credentials.model },
       allowOAuthToken: merged.credentials?.allowOAuthToken ?? d.credentials.allowOAuthToken,
+      secrets: merged.credentials?.secrets ?? {},
+      requireTtl: merged.credentials?.requireTtl ?? d.credentials.requireTtl,
+      forbidFileDelivery: merged.credentials?.forbidFileDelivery ?? d.credentials.forbidFileDelivery,
       passEnv: merged.credentials?.passEnv ?? [],
       ttlMinutes: merged.credentials?.ttlMinutes ?? d.credentials.ttlMinutes,
     },
@@ -159,6 +163,7 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
         allowed: 'env (default CLAUDE_CODE_OAUTH_TOKEN) or command',
       }),
     );
+  issues.push(...checkSecrets(profile));
   if (profile.credentials.model.source === 'env' && !profile.credentials.model.env) {
     issues.push(
       error(['credentials', 'model', 'env'], 'source env needs the variable name', {

@@ -218,6 +218,22 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
         ['credentials', 'allowOAuthToken'],
         issues,
       ),
+      secrets:
+        c.credentials?.secrets || p.credentials?.secrets
+          ? { ...p.credentials?.secrets, ...c.credentials?.secrets }
+          : undefined,
+      requireTtl: ratchet(
+        p.credentials?.requireTtl,
+        c.credentials?.requireTtl,
+        ['credentials', 'requireTtl'],
+        issues,
+      ),
+      forbidFileDelivery: ratchet(
+        p.credentials?.forbidFileDelivery,
+        c.credentials?.forbidFileDelivery,
+        ['credentials', 'forbidFileDelivery'],
+        issues,
+      ),
       passEnv: loosen(p.credentials?.passEnv, c.credentials?.passEnv, ['credentials', 'passEnv'], issues),
       ttlMinutes: c.credentials?.ttlMinutes ?? p.credentials?.ttlMinutes,
     },

@@ -7,6 +7,29 @@ export const EnvName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
 
+/** One extra credential (`credentials.secrets.NAME`): a host source, a lifetime, a destination. */
+export const SecretCredential = z
+  .strictObject({
+    env: EnvName.optional().describe('Host environment variable holding the value.'),
+    file: z.string().min(1).optional().describe('Host file holding the value (`~/` allowed), one line.'),
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Host command (argv, no shell) that prints the value, e.g. [gh, auth, token].'),
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe('How long the credential lives in the session; removed at expiry. Without it: the session.'),
+    deliver: z
+      .enum(['file'])
+      .describe('file: a file on a tmpfs in the agent at /run/ccbox/credentials/NAME, removed at expiry.'),
+  })
+  .describe('A credential handed into the session from the host; exactly one of env, file, command.');
+
 export const CredentialsSection = z
   .strictObject({
     model: z
@@ -44,6 +67,21 @@ export const CredentialsSection = z
       .describe(
         'Whether a profile of this tier may use credentials.model.source oauth-token. Only low-risk allows it; a child may turn it off, never on.',
       ),
+    secrets: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, { message: 'a lower-case name (it is a file name)' }),
+        SecretCredential,
+      )
+      .optional()
+      .describe('Extra credentials from the host, by name; each is an audit event when minted and revoked.'),
+    requireTtl: z
+      .boolean()
+      .optional()
+      .describe('Every credentials.secrets entry must set ttlMinutes. A child may turn it on, never off.'),
+    forbidFileDelivery: z
+      .boolean()
+      .optional()
+      .describe('No credential may be delivered as a file in the agent. A child may turn it on, never off.'),
     passEnv: z
       .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
       .optional()
@@ -57,3 +95,5 @@ export const CredentialsSection = z
       .describe('Lifetime of tokens handed into the session.'),
   })
   .describe('Credentials: none from the host by default; short-lived tokens only.');
+
+export type SecretCredentialT = z.infer<typeof SecretCredential>;

@@ -6,6 +6,7 @@ import type {
   McpServerT,
   ReadOnlyMountT,
 } from './schema.js';
+import type { SecretCredentialT } from './schema-credentials.js';
 
 export type PermissionModeT = 'default' | 'plan' | 'acceptEdits' | 'dontAsk' | 'bypassPermissions';
 
@@ -62,6 +63,10 @@ export interface ResolvedProfile {
     };
     /** The tier lets Claude Code inside the agent hold the user's subscription token (source oauth-token). */
     allowOAuthToken: boolean;
+    /** Extra credentials from the host, by name (schema-credentials.ts SecretCredential). */
+    secrets: Record<string, SecretCredentialT>;
+    requireTtl: boolean;
+    forbidFileDelivery: boolean;
     passEnv: string[];
     ttlMinutes: number;
   };

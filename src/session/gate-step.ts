@@ -129,12 +129,14 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
         onProgress: (p) => ctx.emit({ type: 'step-progress', step: 'gate', text: p.text, at: ctx.now() }),
       });
       const user = gateUser();
-      const files = writeGateFiles(
-        path.join(req.sessionsDir, ctx.id),
+      // Every credential the host read is digested too: the gate redacts it from any event.
+      const values = [ctx.modelKey, ctx.oauthToken, ...ctx.secrets.map((s) => s.value)];
+      ctx.audit = sessionAuditConfig(
+        inp.workspace,
         plan,
-        user,
-        sessionAuditConfig(inp.workspace, plan),
+        values.filter((v): v is string => v !== undefined),
       );
+      const files = writeGateFiles(path.join(req.sessionsDir, ctx.id), plan, user, ctx.audit);
       const c = await engine.createContainer({
         ...gateContainerSpec({
           session: ctx.id,

@@ -12,6 +12,7 @@ import { createSessionNetwork } from './session-network.js';
 import { refuseSharedWorktree, reportWorkspace } from './session-workspace.js';
 import { resolveModelKey } from '../credentials/model-key.js';
 import { OAUTH_MODE_WARNING, resolveOAuthToken } from '../credentials/oauth-token.js';
+import { resolveSecrets } from '../credentials/secrets.js';
 import { warn, type SessionContext } from './session-context.js';
 
 /**
@@ -46,6 +47,7 @@ export async function profileStep(ctx: SessionContext): Promise<SessionPlan> {
   };
   ctx.modelKey = await resolveModelKey(plan.credentials, keyContext);
   ctx.oauthToken = await resolveOAuthToken(plan.credentials, keyContext);
+  ctx.secrets = await resolveSecrets(plan.credentials, keyContext, req.tokenTtlSeconds);
   if (plan.credentials.model.source === 'oauth-token') warn(ctx, OAUTH_MODE_WARNING);
   return plan;
 }

@@ -14,6 +14,7 @@ import { contentHash, sortedSet } from '../../common/canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';
+import { secretPlans } from './secrets.js';
 import { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 /** Gate limits that are not (yet) profile fields. */
@@ -180,6 +181,8 @@ export function compile(profile: ResolvedProfile): SessionPlan {
       holder: subscription ? ('agent' as const) : ('gate' as const),
     },
     ttlMinutes: profile.credentials.ttlMinutes,
+    // Why optional: plans without extra credentials keep the policy version they had.
+    ...(Object.keys(profile.credentials.secrets).length > 0 ? { secrets: secretPlans(profile) } : {}),
   };
   const image = {
     base: profile.image.base,
