@@ -11,15 +11,45 @@ export interface GateControl {
   modelKey?: string;
   /** Subscription mode: Claude Code's own token, which the gate hands to the agent once (oauth-endpoint.ts). */
   oauthToken?: string;
+  /** Header credentials (credentials.secrets, deliver header) the credential relay adds. */
+  credentials?: HeaderCredential[];
   /** The gate's address on the session's internal network (the relay answers only there). */
   internalAddress?: string;
+}
+
+/** One header credential: its value, the header it goes in, where to, and until when (ms). */
+export interface HeaderCredential {
+  name: string;
+  value: string;
+  header: string;
+  format: string;
+  origins: string[];
+  expiresAt?: number;
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+function parseCredentials(raw: unknown): HeaderCredential[] {
+  if (!Array.isArray(raw)) throw new Error('the control file has credentials that are not a list');
+  return raw.map((c: Record<string, unknown>) => {
+    const ok =
+      isText(c.name) &&
+      isText(c.value) &&
+      isText(c.header) &&
+      isText(c.format) &&
+      Array.isArray(c.origins) &&
+      c.origins.every(isText) &&
+      (c.expiresAt === undefined || typeof c.expiresAt === 'number');
+    if (!ok) throw new Error('the control file has a credential that is not well formed');
+    return c as unknown as HeaderCredential;
+  });
 }
 
 function parse(text: string): GateControl {
   const raw = JSON.parse(text) as unknown;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new Error('the control file is not an object');
-  const { modelKey, oauthToken, internalAddress } = raw as Record<string, unknown>;
+  const { modelKey, oauthToken, internalAddress, credentials } = raw as Record<string, unknown>;
   if (modelKey !== undefined && (typeof modelKey !== 'string' || modelKey === ''))
     throw new Error('the control file has a model key that is not a non-empty string');
   if (oauthToken !== undefined && (typeof oauthToken !== 'string' || oauthToken === ''))
@@ -31,6 +61,7 @@ function parse(text: string): GateControl {
   return {
     ...(modelKey !== undefined ? { modelKey } : {}),
     ...(oauthToken !== undefined ? { oauthToken } : {}),
+    ...(credentials !== undefined ? { credentials: parseCredentials(credentials) } : {}),
     ...(internalAddress !== undefined ? { internalAddress } : {}),
   };
 }

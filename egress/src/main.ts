@@ -11,6 +11,7 @@ import { startRelay, type RelayHandle } from './relay.js';
 import { receiveControl } from './control.js';
 import { tokenService } from './tokens.js';
 import { subscriptionPass } from './oauth-endpoint.js';
+import { startCredentialRelay } from './credential-relay.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
       `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
   );
   let relay: RelayHandle | undefined;
+  let credentialRelay: { close(): Promise<void> } | undefined;
   const controlPath = process.env.CCBOX_GATE_CONTROL_FILE;
   if (controlPath) {
     const control = await receiveControl(controlPath, 60_000);
@@ -104,6 +106,19 @@ async function main(): Promise<void> {
       session: config.session,
       policyVersion: policy.policyVersion,
     });
+    if ((control.credentials ?? []).length > 0) {
+      credentialRelay = await startCredentialRelay({
+        credentials: control.credentials ?? [],
+        proxyPort: gate.port,
+        internalAddress: control.internalAddress,
+        port: Number(process.env.CCBOX_CREDENTIAL_RELAY_PORT ?? '3130'),
+        sink,
+        session: config.session,
+        policyVersion: policy.policyVersion,
+        log,
+      });
+      log(`gate: credential relay for ${control.credentials?.map((c) => c.name).join(', ')}`);
+    }
     log(
       `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : control.oauthToken ? " (subscription mode: Claude Code's own token passed through)" : ''}, tokens live ${ttl} s`,
     );
@@ -120,6 +135,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
+    void credentialRelay?.close();
     void otlpRelay?.close();
     gate
       .close()

@@ -78,8 +78,8 @@ function modelOf(req: IncomingMessage, body: Buffer): string | null {
   }
 }
 
-/** Reads a whole request body, at most `limit` bytes; null when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** Reads a whole request body, at most `limit` bytes; null when it is larger (the credential relay too). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;

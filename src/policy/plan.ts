@@ -136,9 +136,16 @@ export interface SecretPlan {
   command?: string[] | undefined;
   /** Undefined: it lives as long as the session. */
   ttlSeconds?: number | undefined;
-  /** file: /run/ccbox/credentials/NAME on a tmpfs in the agent (SECRET_FILES_DIR). */
-  deliver: 'file';
+  /** file: /run/ccbox/credentials/NAME on a tmpfs in the agent (SECRET_FILES_DIR); header: the gate adds it. */
+  deliver: 'file' | 'header';
+  /** deliver header: the header and its value format (`{value}` is the credential). */
+  header?: { name: string; format: string } | undefined;
+  /** deliver header: the only origins it is sent to. */
+  origins?: string[] | undefined;
 }
+
+/** The gate's credential relay (deliver header): the agent sends http://gate:PORT/NAME/HOST[:PORT]/PATH. */
+export const CREDENTIAL_RELAY_PORT = 3130;
 
 /** Where file-delivered credentials appear in the agent: a tmpfs of their own, the agent's alone. */
 export const SECRET_FILES_DIR = '/run/ccbox/credentials';

@@ -18,6 +18,16 @@ export function checkSecrets(profile: ResolvedProfile): RawIssue[] {
           allowed: "e.g. command: ['gh', 'auth', 'token']",
         }),
       );
+    if (secret.deliver === 'header' && (secret.origins ?? []).length === 0)
+      issues.push(
+        error([...at, 'origins'], 'a header credential needs the origins the gate may send it to', {
+          allowed: 'e.g. [https://api.github.com]',
+        }),
+      );
+    if (secret.deliver === 'file' && (secret.origins !== undefined || secret.header !== undefined))
+      issues.push(
+        error(at, 'header and origins apply to deliver: header only', { allowed: 'deliver: header' }),
+      );
     if (c.requireTtl && secret.ttlMinutes === undefined)
       issues.push(
         error(

@@ -25,8 +25,32 @@ export const SecretCredential = z
       .optional()
       .describe('How long the credential lives in the session; removed at expiry. Without it: the session.'),
     deliver: z
-      .enum(['file'])
-      .describe('file: a file on a tmpfs in the agent at /run/ccbox/credentials/NAME, removed at expiry.'),
+      .enum(['file', 'header'])
+      .describe(
+        'file: a file on a tmpfs in the agent at /run/ccbox/credentials/NAME, removed at expiry. header: the gate adds it to requests the agent sends to http://gate:3130/NAME/HOST[:PORT]/PATH for the named origins; the agent never sees the value.',
+      ),
+    header: z
+      .strictObject({
+        name: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'not a header name' }),
+        format: z
+          .string()
+          .regex(/^[\x20-\x7e]*\{value\}[\x20-\x7e]*$/, { message: 'must contain {value} once, printable' })
+          .optional()
+          .describe('The header value, `{value}` replaced by the credential; default `Bearer {value}`.'),
+      })
+      .optional()
+      .describe('deliver header: the header the gate adds.'),
+    origins: z
+      .array(
+        z
+          .string()
+          .regex(/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/, { message: 'an origin: https://host[:port]' }),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        'deliver header: the only origins the gate sends it to (http:// sends it in clear; tests only).',
+      ),
   })
   .describe('A credential handed into the session from the host; exactly one of env, file, command.');
 

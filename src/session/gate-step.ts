@@ -12,6 +12,7 @@ import { gitIdentity, PODMAN_ULIMITS } from './session-env.js';
 import {
   agentGateEnv,
   handOverToGate,
+  type HeaderCredentialHandOver,
   GATE_ALIAS,
   GATE_PORT,
   gateContainerSpec,
@@ -82,6 +83,7 @@ async function createAgent(
       gateAddress,
       tokenTtlSeconds(ctx, inp.plan),
       inp.plan.credentials.model.source === 'oauth-token',
+      ctx.secrets.some((s) => s.plan.deliver === 'header'),
     ),
     extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
   });
@@ -106,6 +108,20 @@ async function createAgent(
 function tokenTtlSeconds(ctx: SessionContext, plan: SessionPlan): number {
   const tier = plan.credentials.ttlMinutes * 60;
   return Math.min(tier, ctx.req.tokenTtlSeconds ?? tier);
+}
+
+/** The session's header credentials for the gate, each with its expiry from now (ms since the epoch). */
+function headerCredentials(ctx: SessionContext): HeaderCredentialHandOver[] {
+  return ctx.secrets
+    .filter((s) => s.plan.deliver === 'header')
+    .map((s) => ({
+      name: s.plan.name,
+      value: s.value,
+      header: s.plan.header?.name ?? 'Authorization',
+      format: s.plan.header?.format ?? 'Bearer {value}',
+      origins: s.plan.origins ?? [],
+      ...(s.ttlSeconds !== undefined ? { expiresAt: ctx.now() + s.ttlSeconds * 1000 } : {}),
+    }));
 }
 
 /** Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed. */
@@ -163,6 +179,7 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
       await handOverToGate(c, {
         modelKey: ctx.modelKey,
         oauthToken: ctx.oauthToken,
+        credentials: headerCredentials(ctx),
         internalAddress: address,
       });
       const agent = createAgent(ctx, inp, address);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { OTLP_RELAY_PORT } from '../policy/plan.js';
+import { CREDENTIAL_RELAY_PORT, OTLP_RELAY_PORT } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { AUDIT_LOG_FILE } from '../audit/event.js';
 import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
@@ -83,6 +83,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
       CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
+      CCBOX_CREDENTIAL_RELAY_PORT: String(CREDENTIAL_RELAY_PORT),
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
       CCBOX_TOKEN_TTL_SECONDS: String(input.relay.tokenTtlSeconds),
       // Invariant 2: the real key lives in the gate, and not in its Env either (docker inspect shows
@@ -174,6 +175,16 @@ export async function waitForGate(
   });
 }
 
+/** One header credential as the gate's control file carries it (egress/src/control.ts). */
+export interface HeaderCredentialHandOver {
+  name: string;
+  value: string;
+  header: string;
+  format: string;
+  origins: string[];
+  expiresAt?: number;
+}
+
 /**
  * Hands the running gate what must not be in its config: the model key and its internal address. Why
  * exec with stdin: neither the engine's stored config nor `docker inspect` shows an exec's input; the
@@ -181,11 +192,18 @@ export async function waitForGate(
  */
 export async function handOverToGate(
   gate: ContainerHandle,
-  control: { modelKey: string | undefined; oauthToken?: string | undefined; internalAddress: string },
+  control: {
+    modelKey: string | undefined;
+    oauthToken?: string | undefined;
+    /** Header credentials (credentials.secrets, deliver header), for the gate's credential relay. */
+    credentials?: readonly HeaderCredentialHandOver[];
+    internalAddress: string;
+  },
 ): Promise<void> {
   const body = JSON.stringify({
     ...(control.modelKey !== undefined ? { modelKey: control.modelKey } : {}),
     ...(control.oauthToken !== undefined ? { oauthToken: control.oauthToken } : {}),
+    ...(control.credentials?.length ? { credentials: control.credentials } : {}),
     internalAddress: control.internalAddress,
   });
   const part = `${GATE_CONTROL_FILE}.part`;
@@ -213,6 +231,7 @@ export function agentGateEnv(
   gateAddress: string,
   tokenTtlSeconds: number,
   subscription = false,
+  credentialRelay = false,
 ): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
@@ -224,6 +243,8 @@ export function agentGateEnv(
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
+    // Header credentials: the agent sends $CCBOX_CREDENTIALS_URL/NAME/HOST/PATH; the gate adds the value.
+    ...(credentialRelay ? { CCBOX_CREDENTIALS_URL: `http://${gateAddress}:${CREDENTIAL_RELAY_PORT}` } : {}),
     // Subscription mode: the entry point fetches Claude Code's own token from the gate (not a secret).
     ...(subscription
       ? { CCBOX_MODEL_AUTH: 'oauth-token' }

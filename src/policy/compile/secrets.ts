@@ -1,5 +1,6 @@
 import type { ResolvedProfile } from '../../profile/types.js';
 import type { SecretPlan } from '../plan.js';
+import { sortedSet } from '../../common/canonical.js';
 
 /** `credentials.secrets` for the plan, by name; the source that is set (the profile checks there is one). */
 export function secretPlans(profile: ResolvedProfile): SecretPlan[] {
@@ -18,5 +19,11 @@ export function secretPlans(profile: ResolvedProfile): SecretPlan[] {
       command: s.command,
       ttlSeconds: s.ttlMinutes !== undefined ? s.ttlMinutes * 60 : undefined,
       deliver: s.deliver,
+      ...(s.deliver === 'header'
+        ? {
+            header: { name: s.header?.name ?? 'Authorization', format: s.header?.format ?? 'Bearer {value}' },
+            origins: sortedSet(s.origins ?? []),
+          }
+        : {}),
     }));
 }
