@@ -15,7 +15,9 @@ import { mcpHost } from './safety-mcp.js';
 /**
  * `extends` merge rules (documented in profiles/README.md):
  * - Scalars: the child wins, except security switches that may only be turned on (locks,
- *   disableBypassPermissionsMode) and egress.mode, which cannot go from enforce to report.
+ *   disableBypassPermissionsMode, credentials.requireTtl/forbidFileDelivery), the one permission that
+ *   may only be turned off (credentials.allowOAuthToken) and egress.mode, which cannot go from enforce
+ *   to report.
  * - Security lists only accumulate (deny, ask, secrets, protected, egress.deny, mcp.denied): the child's
  *   entries are added; a `!entry` removal is an error, and so is re-declaring a parent's deny as ask/allow.
  * - Loosening lists (allow, egress.allow, allowCidrs, passEnv, hook URL lists): the child's entries are
