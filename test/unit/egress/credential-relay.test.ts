@@ -48,7 +48,7 @@ describe('the credential relay', () => {
       log: () => undefined,
       now: () => now,
     });
-    close = relay.close;
+    close = () => relay.close();
     const url = `http://127.0.0.1:${relay.port}`;
     const get = async (p: string, headers: Record<string, string> = {}) => {
       const r = await fetch(`${url}${p}`, { headers });
