@@ -1,3 +1,4 @@
+import type { HeaderCredential } from '../../src/policy/plan.js';
 import { readFile, rm } from 'node:fs/promises';
 
 /**
@@ -6,6 +7,8 @@ import { readFile, rm } from 'node:fs/promises';
  * anyone with engine access and stored by the engine; an exec's stdin is neither. The file is read
  * once and removed, so the key then exists only in the gate process's memory.
  */
+export type { HeaderCredential };
+
 export interface GateControl {
   /** The real model key the relay adds; absent for keyless endpoints. */
   modelKey?: string;
@@ -15,16 +18,6 @@ export interface GateControl {
   credentials?: HeaderCredential[];
   /** The gate's address on the session's internal network (the relay answers only there). */
   internalAddress?: string;
-}
-
-/** One header credential: its value, the header it goes in, where to, and until when (ms). */
-export interface HeaderCredential {
-  name: string;
-  value: string;
-  header: string;
-  format: string;
-  origins: string[];
-  expiresAt?: number;
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';

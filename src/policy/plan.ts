@@ -144,6 +144,20 @@ export interface SecretPlan {
   origins?: string[] | undefined;
 }
 
+/**
+ * One header credential as the host hands it to the gate (control file): its value, the header it goes
+ * in, the origins it may go to, and its expiry (ms since the epoch). Why here: the host writes it and
+ * the gate (egress/src/control.ts) reads it, and both may import the policy types.
+ */
+export interface HeaderCredential {
+  name: string;
+  value: string;
+  header: string;
+  format: string;
+  origins: string[];
+  expiresAt?: number;
+}
+
 /** The gate's credential relay (deliver header): the agent sends http://gate:PORT/NAME/HOST[:PORT]/PATH. */
 export const CREDENTIAL_RELAY_PORT = 3130;
 

@@ -7,6 +7,14 @@ export const EnvName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' });
 
+// Why at most a day: a credential handed into a session is short-lived by design.
+const TtlMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 60)
+  .optional();
+
 /** One extra credential (`credentials.secrets.NAME`): a host source, a lifetime, a destination. */
 export const SecretCredential = z
   .strictObject({
@@ -17,13 +25,9 @@ export const SecretCredential = z
       .min(1)
       .optional()
       .describe('Host command (argv, no shell) that prints the value, e.g. [gh, auth, token].'),
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional()
-      .describe('How long the credential lives in the session; removed at expiry. Without it: the session.'),
+    ttlMinutes: TtlMinutes.describe(
+      'How long the credential lives in the session; removed at expiry. Without it: the session.',
+    ),
     deliver: z
       .enum(['file', 'header'])
       .describe(
@@ -110,13 +114,7 @@ export const CredentialsSection = z
       .array(z.string().regex(/^!?[A-Za-z_][A-Za-z0-9_]*$/, { message: 'not an environment variable name' }))
       .optional()
       .describe('Host environment variables passed into the agent. Secret-looking names are rejected.'),
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional()
-      .describe('Lifetime of tokens handed into the session.'),
+    ttlMinutes: TtlMinutes.describe('Lifetime of tokens handed into the session.'),
   })
   .describe('Credentials: none from the host by default; short-lived tokens only.');
 

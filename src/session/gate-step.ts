@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle, Engine, EngineInfo, NetworkRef } from '../engine/engine.js';
 import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from '../engine/engine.js';
-import type { SessionPlan } from '../policy/plan.js';
+import type { HeaderCredential, SessionPlan } from '../policy/plan.js';
 import type { PreparedWorkspace } from '../workspace/workspace.js';
 import { ensureGateImage } from '../image/gate-image.js';
 import { CcboxError } from '../errors.js';
@@ -12,7 +12,6 @@ import { gitIdentity, PODMAN_ULIMITS } from './session-env.js';
 import {
   agentGateEnv,
   handOverToGate,
-  type HeaderCredentialHandOver,
   GATE_ALIAS,
   GATE_PORT,
   gateContainerSpec,
@@ -111,7 +110,7 @@ function tokenTtlSeconds(ctx: SessionContext, plan: SessionPlan): number {
 }
 
 /** The session's header credentials for the gate, each with its expiry from now (ms since the epoch). */
-function headerCredentials(ctx: SessionContext): HeaderCredentialHandOver[] {
+function headerCredentials(ctx: SessionContext): HeaderCredential[] {
   return ctx.secrets
     .filter((s) => s.plan.deliver === 'header')
     .map((s) => ({

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { CREDENTIAL_RELAY_PORT, OTLP_RELAY_PORT } from '../policy/plan.js';
+import { CREDENTIAL_RELAY_PORT, OTLP_RELAY_PORT, type HeaderCredential } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { AUDIT_LOG_FILE } from '../audit/event.js';
 import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
@@ -175,16 +175,6 @@ export async function waitForGate(
   });
 }
 
-/** One header credential as the gate's control file carries it (egress/src/control.ts). */
-export interface HeaderCredentialHandOver {
-  name: string;
-  value: string;
-  header: string;
-  format: string;
-  origins: string[];
-  expiresAt?: number;
-}
-
 /**
  * Hands the running gate what must not be in its config: the model key and its internal address. Why
  * exec with stdin: neither the engine's stored config nor `docker inspect` shows an exec's input; the
@@ -196,7 +186,7 @@ export async function handOverToGate(
     modelKey: string | undefined;
     oauthToken?: string | undefined;
     /** Header credentials (credentials.secrets, deliver header), for the gate's credential relay. */
-    credentials?: readonly HeaderCredentialHandOver[];
+    credentials?: readonly HeaderCredential[];
     internalAddress: string;
   },
 ): Promise<void> {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_DIR, isRoot, makeRepo, runCli } from './cli.js';
+import { isRoot, makeRepo, runCli } from './cli.js';
+import { credentialEvents } from './session-inspect.js';
 
 // Other credentials (issue 20 §2), file delivery: a host value appears in the agent's own tmpfs at
 // /run/ccbox/credentials/NAME, disappears at its TTL, and the audit log records both, never the value.
@@ -44,16 +45,8 @@ describe.skipIf(!isRoot)('credential files', () => {
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([`value ${VALUE}`, '700 1000', '600 1000', 'gone']);
-    const session = /session ([0-9a-f]{8})/.exec(r.stderr)?.[1] ?? '';
-    const log = readFileSync(
-      path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'audit.jsonl'),
-      'utf8',
-    );
+    const { log, events } = credentialEvents(r.stderr);
     expect(log).not.toContain(VALUE);
-    const events = log
-      .split('\n')
-      .filter((l) => l.includes('"source":"credential"'))
-      .map((l) => JSON.parse(l) as { rule: string; decision: string; what: string; reason: string });
     expect(events.map((e) => [e.rule, e.decision, e.what])).toEqual([
       ['credential:mint', 'allow', 'credential demo'],
       ['credential:revoke', 'record', 'credential demo'],
@@ -62,29 +55,18 @@ describe.skipIf(!isRoot)('credential files', () => {
   });
 
   it('a tier that forbids credential files, or requires TTLs: exit 2, saying why', async () => {
-    const files = await runCli(
-      [
-        'shell',
-        '--plain',
-        '--profile',
-        profile('cred-reg', 'regulated', '      env: DEMO_CRED\n      deliver: file\n      ttlMinutes: 5\n'),
-        '--',
-        'true',
-      ],
-      { cwd: repo, env: { DEMO_CRED: VALUE, HOME: os.tmpdir() } },
+    const refused = (file: string) =>
+      runCli(['shell', '--plain', '--profile', file, '--', 'true'], {
+        cwd: repo,
+        env: { DEMO_CRED: VALUE, HOME: os.tmpdir() },
+      });
+    const files = await refused(
+      profile('cred-reg', 'regulated', '      env: DEMO_CRED\n      deliver: file\n      ttlMinutes: 5\n'),
     );
     expect(files.code, files.stderr).toBe(2);
     expect(files.stderr).toMatch(/credentials\.secrets\.demo\.deliver.*forbids credential files/);
-    const ttl = await runCli(
-      [
-        'shell',
-        '--plain',
-        '--profile',
-        profile('cred-ttl', 'production-adjacent', '      env: DEMO_CRED\n      deliver: file\n'),
-        '--',
-        'true',
-      ],
-      { cwd: repo, env: { DEMO_CRED: VALUE, HOME: os.tmpdir() } },
+    const ttl = await refused(
+      profile('cred-ttl', 'production-adjacent', '      env: DEMO_CRED\n      deliver: file\n'),
     );
     expect(ttl.code, ttl.stderr).toBe(2);
     expect(ttl.stderr).toMatch(/credentials\.secrets\.demo\.ttlMinutes.*requires every credential to expire/);

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_DIR, isRoot, runCli } from './cli.js';
+import { isRoot, runCli } from './cli.js';
+import { credentialEvents } from './session-inspect.js';
 import { startTestSite, type TestSite } from './site.js';
 
 // Other credentials (issue 20 §2), header delivery: the gate adds the header on its credential relay
@@ -75,16 +76,9 @@ describe.skipIf(!isRoot)('header credentials', () => {
     ]);
     expect(await site?.logs()).toContain(`got /hello?x=1 "Bearer ${VALUE}"`);
     expect(await site?.logs()).not.toContain('/after-expiry');
-    const session = /session ([0-9a-f]{8})/.exec(r.stderr)?.[1] ?? '';
-    const log = readFileSync(
-      path.join(CACHE_DIR, 'state', 'sessions', session, 'audit', 'audit.jsonl'),
-      'utf8',
-    );
+    const { log, events } = credentialEvents(r.stderr);
     expect(log).not.toContain(VALUE);
-    const rules = log
-      .split('\n')
-      .filter((l) => l.includes('"source":"credential"'))
-      .map((l) => (JSON.parse(l) as { rule: string }).rule);
+    const rules = events.map((e) => e.rule);
     expect(rules.slice(0, 4)).toEqual([
       'credential:mint',
       'credential:use',

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, makeRepo, outsideNetwork, runCli, startCli } from './cli.js';
-import { ensureModelImage, startModel, type ScriptedModelFixture } from './model.js';
-import { engineJson, sessionContainers } from './session-inspect.js';
+import { isRoot, makeRepo, runCli, startCli } from './cli.js';
+import type { ScriptedModelFixture } from './model.js';
+import { expectNotInspectable, startToolThenTextModel } from './session-inspect.js';
 
 // Subscription mode (issue 20 §1): a tier that allows it hands Claude Code the user's own
 // CLAUDE_CODE_OAUTH_TOKEN; the relay passes Claude Code's Authorization through and adds nothing.
@@ -30,22 +30,13 @@ function profile(name: string, parent: string): string {
 
 describe.skipIf(!isRoot)('subscription mode', () => {
   beforeAll(async () => {
-    // The stand-in answers 401 unless the request carries TOKEN (as x-api-key or Authorization: Bearer).
-    model = await startModel({
+    // The stand-in answers 401 unless the request carries TOKEN (as x-api-key or Authorization: Bearer);
+    // the tool call keeps the session up long enough to inspect its containers.
+    model = await startToolThenTextModel({
       name: 'ccbox-test-oauth-model',
-      network: outsideNetwork(),
-      image: await ensureModelImage(),
       apiKey: TOKEN,
-      script: {
-        turns: [
-          // A tool call, so the session lives long enough to inspect its containers.
-          {
-            type: 'tool_use',
-            calls: [{ name: 'Bash', input: { command: 'sleep 4; echo slept', description: 'wait' } }],
-          },
-          { type: 'text', text: 'oauth-ok: logged in with the subscription' },
-        ],
-      },
+      command: 'sleep 4; echo slept',
+      text: 'oauth-ok: logged in with the subscription',
     });
     repo = makeRepo(1000);
     profiles = mkdtempSync(path.join(os.tmpdir(), 'ccbox-oauth-profiles-'));
@@ -82,17 +73,7 @@ describe.skipIf(!isRoot)('subscription mode', () => {
     child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number>((r) => child.on('close', (code) => r(code ?? -1)));
-    let containers: Awaited<ReturnType<typeof sessionContainers>> = [];
-    for (let i = 0; i < 600 && containers.length < 2; i++) {
-      containers = await sessionContainers(repo);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(containers.map((c) => c.Labels['dev.ccbox.role']).sort()).toEqual(['agent', 'gate']);
-    for (const c of containers) {
-      const inspect = await engineJson(`/containers/${c.Id}/json`);
-      expect(inspect).toContain('"Env"');
-      expect(inspect, `the engine's inspect of the ${c.Labels['dev.ccbox.role']}`).not.toContain(TOKEN);
-    }
+    await expectNotInspectable(repo, 'agent', TOKEN);
     expect(await exited, stderr).toBe(0);
     expect(JSON.parse(stdout.trim()) as { result: string }).toMatchObject({
       result: 'oauth-ok: logged in with the subscription',
