@@ -10,6 +10,8 @@ import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 import { receiveControl } from './control.js';
 import { tokenService } from './tokens.js';
+import { subscriptionPass } from './oauth-endpoint.js';
+import { startCredentialRelay } from './credential-relay.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
       `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
   );
   let relay: RelayHandle | undefined;
+  let credentialRelay: { close(): Promise<void> } | undefined;
   const controlPath = process.env.CCBOX_GATE_CONTROL_FILE;
   if (controlPath) {
     const control = await receiveControl(controlPath, 60_000);
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       upstream,
       apiKey: control.modelKey,
       tokens: tokenService(config.session, ttl),
+      subscription: control.oauthToken !== undefined ? subscriptionPass(control.oauthToken) : undefined,
       internalAddress: control.internalAddress,
       port: Number(process.env.CCBOX_RELAY_PORT ?? '3129'),
       log,
@@ -102,8 +106,21 @@ async function main(): Promise<void> {
       session: config.session,
       policyVersion: policy.policyVersion,
     });
+    if ((control.credentials ?? []).length > 0) {
+      credentialRelay = await startCredentialRelay({
+        credentials: control.credentials ?? [],
+        proxyPort: gate.port,
+        internalAddress: control.internalAddress,
+        port: Number(process.env.CCBOX_CREDENTIAL_RELAY_PORT ?? '3130'),
+        sink,
+        session: config.session,
+        policyVersion: policy.policyVersion,
+        log,
+      });
+      log(`gate: credential relay for ${control.credentials?.map((c) => c.name).join(', ')}`);
+    }
     log(
-      `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : ''}, tokens live ${ttl} s`,
+      `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : control.oauthToken ? " (subscription mode: Claude Code's own token passed through)" : ''}, tokens live ${ttl} s`,
     );
   }
   // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox
@@ -118,6 +135,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
+    void credentialRelay?.close();
     void otlpRelay?.close();
     gate
       .close()

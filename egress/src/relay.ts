@@ -8,6 +8,7 @@ import { relayHeaders, responseHeaders } from './headers.js';
 import { checkRoute } from './relay-routes.js';
 import type { TokenService } from './tokens.js';
 import { TOKEN_PATH, tokenEndpoint } from './token-endpoint.js';
+import { OAUTH_TOKEN_PATH, type SubscriptionPass } from './oauth-endpoint.js';
 
 /**
  * The model relay: the agent's ANTHROPIC_BASE_URL points here. Why: the real API key must never be in
@@ -21,6 +22,8 @@ export interface RelayOptions {
   apiKey: string | undefined;
   /** Mints and checks the session's short-lived tokens (tokens.ts). */
   tokens: TokenService;
+  /** Subscription mode: Claude Code's own token, handed out once and passed through (oauth-endpoint.ts). */
+  subscription?: SubscriptionPass | undefined;
   /**
    * The gate's address on the session's internal network. Why: the gate is on the outbound network
    * too, where other containers live; the relay answers only connections that came in on the internal
@@ -75,8 +78,8 @@ function modelOf(req: IncomingMessage, body: Buffer): string | null {
   }
 }
 
-/** Reads a whole request body, at most `limit` bytes; null when it is larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/** Reads a whole request body, at most `limit` bytes; null when it is larger (the credential relay too). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -147,8 +150,12 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
       req.socket.localAddress?.replace(/^::ffff:/, '') !== options.internalAddress
     )
       return refuse(403, 'deny:network', 'the relay answers the session network only');
-    if (method === 'POST' && pathOnly === TOKEN_PATH) {
-      const minted = tokenEndpoint(options.tokens, req.headers.authorization);
+    const sub = options.subscription;
+    if (method === 'POST' && (pathOnly === TOKEN_PATH || (sub && pathOnly === OAUTH_TOKEN_PATH))) {
+      const minted =
+        sub && pathOnly === OAUTH_TOKEN_PATH
+          ? sub.handOut()
+          : tokenEndpoint(options.tokens, req.headers.authorization);
       res.shouldKeepAlive = false;
       res.writeHead(minted.status, {
         'content-type': 'text/plain',
@@ -159,8 +166,12 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
       return void req.resume();
     }
     // Why 401: Claude Code re-runs its apiKeyHelper on a 401, which renews an expired token.
-    if (!options.tokens.accepts(presented(req)))
-      return refuse(401, 'deny:token', 'not a live token of this session');
+    if (sub ? !sub.accepts(req.headers.authorization) : !options.tokens.accepts(presented(req)))
+      return refuse(
+        401,
+        'deny:token',
+        `not ${sub ? "this session's subscription token" : 'a live token of this session'}`,
+      );
     const route = checkRoute(method, target);
     if (!route.ok) return refuse(404, 'deny:route', route.reason);
     const framing = requestFraming(method, req.rawHeaders);
@@ -172,9 +183,11 @@ export function startRelay(options: RelayOptions): Promise<RelayHandle> {
     const done = event(req, started, route.path, model);
     const rule = `allow:${route.route.method} ${route.route.path}`;
     // The model endpoint's own Host (with raw headers Node adds none), then the agent's headers.
-    const headers = ['Host', upstream.host, ...relayHeaders(req.rawHeaders, CREDENTIALS)];
+    // Subscription mode: Claude Code's own Authorization goes on untouched; the gate adds nothing.
+    const drop = sub ? ['x-api-key'] : CREDENTIALS;
+    const headers = ['Host', upstream.host, ...relayHeaders(req.rawHeaders, drop)];
     if (body.length > 0 || method === 'POST') headers.push('Content-Length', String(body.length));
-    if (options.apiKey !== undefined) headers.push('x-api-key', options.apiKey);
+    if (options.apiKey !== undefined && !sub) headers.push('x-api-key', options.apiKey);
     let bytesDown = 0;
     let outcome: Outcome = { decision: 'allow', rule, reason: 'forwarded' };
     const out = send({

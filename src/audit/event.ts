@@ -18,7 +18,8 @@ export interface AuditEvent {
    * event; `observed` events (the gate saw the traffic itself) are never overridden by `reported` ones.
    */
   provenance: 'observed' | 'reported';
-  source: 'hook' | 'egress' | 'relay';
+  /** credential: the host minted or revoked a `credentials.secrets` entry (never its value). */
+  source: 'hook' | 'egress' | 'relay' | 'credential';
   user?: string | undefined;
   repository?: string | undefined;
   branch?: string | undefined;

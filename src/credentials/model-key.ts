@@ -33,7 +33,7 @@ function refuse(
 }
 
 /** One line of printable ASCII; anything else is refused without echoing it (it may be the wrong file). */
-function keyFrom(text: string, what: string): string {
+export function keyFrom(text: string, what: string): string {
   const key = text.replace(/\r?\n$/, '');
   if (!KEY_SHAPE.test(key))
     throw refuse(
@@ -44,7 +44,8 @@ function keyFrom(text: string, what: string): string {
   return key;
 }
 
-function fromFile(file: string, home: string): string {
+/** Reads one credential from a host file (the model key, or a `credentials.secrets` entry). */
+export function fromFile(file: string, home: string, label = 'the model key file'): string {
   const p = expandHome(file, home);
   let size: number;
   try {
@@ -52,7 +53,7 @@ function fromFile(file: string, home: string): string {
     // Why a regular file only: a FIFO would block the session start, a device could be anything.
     if (!st.isFile())
       throw refuse(
-        `the model key file ${p} is not a regular file`,
+        `${label} ${p} is not a regular file`,
         'MODEL_KEY_UNREADABLE',
         'point credentials.model.file at the file that holds the key',
       );
@@ -60,21 +61,26 @@ function fromFile(file: string, home: string): string {
   } catch (err) {
     if (err instanceof CcboxError) throw err;
     throw refuse(
-      `the model key file ${p} cannot be read`,
+      `${label} ${p} cannot be read`,
       'MODEL_KEY_MISSING',
       'create it (one line, mode 0600) or change credentials.model.file',
     );
   }
   if (size > 8192)
     throw refuse(
-      `the model key file ${p} is too large to be a key`,
+      `${label} ${p} is too large to be a key`,
       'MODEL_KEY_UNREADABLE',
       'point credentials.model.file at the file that holds the key alone',
     );
-  return keyFrom(readFileSync(p, 'utf8'), `the model key file ${p}`);
+  return keyFrom(readFileSync(p, 'utf8'), `${label} ${p}`);
 }
 
-async function fromCommand(argv: readonly string[], ctx: ModelKeyContext): Promise<string> {
+/** Runs a host command that prints one credential (the model key, or the subscription token). */
+export async function fromCommand(
+  argv: readonly string[],
+  ctx: ModelKeyContext,
+  label = 'the model key command',
+): Promise<string> {
   const [cmd, ...args] = argv;
   const shown = argv.join(' ');
   // Why a minimal environment: the command gets what it needs to run (PATH, HOME), not ccbox's secrets.
@@ -87,7 +93,7 @@ async function fromCommand(argv: readonly string[], ctx: ModelKeyContext): Promi
   }).catch(() => undefined);
   if (r === undefined || r.code !== 0)
     throw refuse(
-      `the model key command \`${shown}\` ${r === undefined ? 'could not be run' : r.timedOut ? `took longer than ${COMMAND_TIMEOUT_MS / 1000} s` : `exited ${r.code}`}`,
+      `${label} \`${shown}\` ${r === undefined ? 'could not be run' : r.timedOut ? `took longer than ${COMMAND_TIMEOUT_MS / 1000} s` : `exited ${r.code}`}`,
       'MODEL_KEY_MISSING',
       'run it yourself to see why, or change credentials.model.command',
     );
@@ -102,6 +108,9 @@ export async function resolveModelKey(
   const m = plan.model;
   switch (m.source) {
     case 'none':
+      return undefined;
+    case 'oauth-token':
+      // The subscription token is Claude Code's own, never the gate's (credentials/oauth-token.ts).
       return undefined;
     case 'file':
       return fromFile(m.file ?? '', ctx.home);

@@ -63,7 +63,8 @@ export interface ManagedSettings {
   allowedHttpHookUrls: string[];
   httpHookAllowedEnvVars: string[];
   skipWebFetchPreflight: true;
-  apiKeyHelper: string;
+  /** Absent in subscription mode (source oauth-token): Claude Code then authenticates with its own token. */
+  apiKeyHelper?: string;
   env: Record<string, string>;
 }
 
@@ -114,14 +115,54 @@ export interface ContainerPlan {
 
 export interface CredentialPlan {
   model: {
-    source: 'env' | 'file' | 'command' | 'none';
+    source: 'env' | 'file' | 'command' | 'none' | 'oauth-token';
     env?: string | undefined;
     file?: string | undefined;
     command?: string[] | undefined;
-    holder: 'gate';
+    /** Who holds the credential: the gate (an API key), or Claude Code in the agent (a subscription token). */
+    holder: 'gate' | 'agent';
   };
+  /** Extra credentials from the host, sorted by name (credentials.secrets). */
+  secrets?: SecretPlan[];
   ttlMinutes: number;
 }
+
+/** One extra credential: where ccbox reads it on the host, how long it lives, where it goes. */
+export interface SecretPlan {
+  name: string;
+  source: 'env' | 'file' | 'command';
+  env?: string | undefined;
+  file?: string | undefined;
+  command?: string[] | undefined;
+  /** Undefined: it lives as long as the session. */
+  ttlSeconds?: number | undefined;
+  /** file: /run/ccbox/credentials/NAME on a tmpfs in the agent (SECRET_FILES_DIR); header: the gate adds it. */
+  deliver: 'file' | 'header';
+  /** deliver header: the header and its value format (`{value}` is the credential). */
+  header?: { name: string; format: string } | undefined;
+  /** deliver header: the only origins it is sent to. */
+  origins?: string[] | undefined;
+}
+
+/**
+ * One header credential as the host hands it to the gate (control file): its value, the header it goes
+ * in, the origins it may go to, and its expiry (ms since the epoch). Why here: the host writes it and
+ * the gate (egress/src/control.ts) reads it, and both may import the policy types.
+ */
+export interface HeaderCredential {
+  name: string;
+  value: string;
+  header: string;
+  format: string;
+  origins: string[];
+  expiresAt?: number;
+}
+
+/** The gate's credential relay (deliver header): the agent sends http://gate:PORT/NAME/HOST[:PORT]/PATH. */
+export const CREDENTIAL_RELAY_PORT = 3130;
+
+/** Where file-delivered credentials appear in the agent: a tmpfs of their own, the agent's alone. */
+export const SECRET_FILES_DIR = '/run/ccbox/credentials';
 
 export interface ImagePlan {
   base?: string | undefined;

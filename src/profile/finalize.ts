@@ -2,6 +2,7 @@ import type { ProfileFile } from './schema.js';
 import type { ResolvedException, ResolvedProfile } from './types.js';
 import { PROFILE_DEFAULTS } from './defaults.js';
 import { error, warning, type RawIssue } from './raw-issue.js';
+import { checkSecrets } from './safety-secrets.js';
 
 /** Fills every field no layer set. Pure: the defaults are data in defaults.ts. */
 export function applyDefaults(
@@ -52,6 +53,10 @@ export function applyDefaults(
     resources: { ...d.resources, ...merged.resources },
     credentials: {
       model: merged.credentials?.model ?? { ...d.credentials.model },
+      allowOAuthToken: merged.credentials?.allowOAuthToken ?? d.credentials.allowOAuthToken,
+      secrets: merged.credentials?.secrets ?? {},
+      requireTtl: merged.credentials?.requireTtl ?? d.credentials.requireTtl,
+      forbidFileDelivery: merged.credentials?.forbidFileDelivery ?? d.credentials.forbidFileDelivery,
       passEnv: merged.credentials?.passEnv ?? [],
       ttlMinutes: merged.credentials?.ttlMinutes ?? d.credentials.ttlMinutes,
     },
@@ -138,6 +143,27 @@ export function checkResolved(profile: ResolvedProfile): RawIssue[] {
         allowed: "e.g. ['op', 'read', 'op://dev/anthropic/key']",
       }),
     );
+  // Why refused outside an opted-in tier: the subscription token is a one-year credential that ends
+  // up inside the agent, where a hostile agent can read it and use it anywhere.
+  if (model.source === 'oauth-token' && !profile.credentials.allowOAuthToken)
+    issues.push(
+      error(
+        ['credentials', 'model', 'source'],
+        `oauth-token puts your long-lived Claude subscription token inside the agent, and tier ${profile.chain.join(' > ')} does not allow that (credentials.allowOAuthToken is false; of the built-in tiers only low-risk allows it)`,
+        {
+          found: 'oauth-token',
+          allowed:
+            'env, file, command or none (an API key, a gateway, Bedrock or Vertex), or a profile that extends low-risk (and no stricter tier)',
+        },
+      ),
+    );
+  if (model.source === 'oauth-token' && model.file)
+    issues.push(
+      error(['credentials', 'model', 'file'], 'oauth-token reads the host variable or command, not a file', {
+        allowed: 'env (default CLAUDE_CODE_OAUTH_TOKEN) or command',
+      }),
+    );
+  issues.push(...checkSecrets(profile));
   if (profile.credentials.model.source === 'env' && !profile.credentials.model.env) {
     issues.push(
       error(['credentials', 'model', 'env'], 'source env needs the variable name', {

@@ -111,6 +111,25 @@ export function ratchet(
   return child ?? parent;
 }
 
+/** A permission a child may only take away: `false` in a parent cannot become `true` again. */
+export function ratchetOff(
+  parent: boolean | undefined,
+  child: boolean | undefined,
+  path: Path,
+  issues: RawIssue[],
+): boolean | undefined {
+  if (child === true && parent === false) {
+    issues.push(
+      error(path, 'a child cannot grant what its parent tier withdrew', {
+        found: 'true',
+        allowed: 'false (or leave it out)',
+      }),
+    );
+    return false;
+  }
+  return child ?? parent;
+}
+
 /** `paths.trackedSecrets`: refuse is the stricter; a child may tighten warn to refuse, never the reverse. */
 export function ratchetTrackedSecrets(
   parent: 'refuse' | 'warn' | undefined,

@@ -1,13 +1,23 @@
 import type { ProfileFile } from './schema.js';
 import { error, type RawIssue } from './raw-issue.js';
 import { renderFound } from './issues.js';
-import { accumulate, loosen, mergeFamilies, ratchet, ratchetTrackedSecrets, unionBy } from './merge-lists.js';
+import {
+  accumulate,
+  loosen,
+  mergeFamilies,
+  ratchet,
+  ratchetOff,
+  ratchetTrackedSecrets,
+  unionBy,
+} from './merge-lists.js';
 import { mcpHost } from './safety-mcp.js';
 
 /**
  * `extends` merge rules (documented in profiles/README.md):
  * - Scalars: the child wins, except security switches that may only be turned on (locks,
- *   disableBypassPermissionsMode) and egress.mode, which cannot go from enforce to report.
+ *   disableBypassPermissionsMode, credentials.requireTtl/forbidFileDelivery), the one permission that
+ *   may only be turned off (credentials.allowOAuthToken) and egress.mode, which cannot go from enforce
+ *   to report.
  * - Security lists only accumulate (deny, ask, secrets, protected, egress.deny, mcp.denied): the child's
  *   entries are added; a `!entry` removal is an error, and so is re-declaring a parent's deny as ask/allow.
  * - Loosening lists (allow, egress.allow, allowCidrs, passEnv, hook URL lists): the child's entries are
@@ -204,6 +214,28 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
     resources: { ...p.resources, ...c.resources },
     credentials: {
       model: c.credentials?.model ?? p.credentials?.model,
+      allowOAuthToken: ratchetOff(
+        p.credentials?.allowOAuthToken,
+        c.credentials?.allowOAuthToken,
+        ['credentials', 'allowOAuthToken'],
+        issues,
+      ),
+      secrets:
+        c.credentials?.secrets || p.credentials?.secrets
+          ? { ...p.credentials?.secrets, ...c.credentials?.secrets }
+          : undefined,
+      requireTtl: ratchet(
+        p.credentials?.requireTtl,
+        c.credentials?.requireTtl,
+        ['credentials', 'requireTtl'],
+        issues,
+      ),
+      forbidFileDelivery: ratchet(
+        p.credentials?.forbidFileDelivery,
+        c.credentials?.forbidFileDelivery,
+        ['credentials', 'forbidFileDelivery'],
+        issues,
+      ),
       passEnv: loosen(p.credentials?.passEnv, c.credentials?.passEnv, ['credentials', 'passEnv'], issues),
       ttlMinutes: c.credentials?.ttlMinutes ?? p.credentials?.ttlMinutes,
     },

@@ -6,6 +6,7 @@ import type {
   McpServerT,
   ReadOnlyMountT,
 } from './schema.js';
+import type { SecretCredentialT } from './schema-credentials.js';
 
 export type PermissionModeT = 'default' | 'plan' | 'acceptEdits' | 'dontAsk' | 'bypassPermissions';
 
@@ -55,11 +56,17 @@ export interface ResolvedProfile {
   resources: { memory: string; cpus: number; pids: number; tmpSize: string };
   credentials: {
     model: {
-      source: 'env' | 'file' | 'command' | 'none';
+      source: 'env' | 'file' | 'command' | 'none' | 'oauth-token';
       env?: string | undefined;
       file?: string | undefined;
       command?: string[] | undefined;
     };
+    /** The tier lets Claude Code inside the agent hold the user's subscription token (source oauth-token). */
+    allowOAuthToken: boolean;
+    /** Extra credentials from the host, by name (schema-credentials.ts SecretCredential). */
+    secrets: Record<string, SecretCredentialT>;
+    requireTtl: boolean;
+    forbidFileDelivery: boolean;
     passEnv: string[];
     ttlMinutes: number;
   };

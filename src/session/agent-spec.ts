@@ -1,6 +1,6 @@
 import type { ContainerSpec, MountSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
-import type { SessionPlan } from '../policy/plan.js';
+import { SECRET_FILES_DIR, type SessionPlan } from '../policy/plan.js';
 import type { BindMount, Worktree } from '../workspace/workspace.js';
 import { WORKSPACE } from '../workspace/session-git.js';
 
@@ -86,6 +86,17 @@ export function agentContainerSpec(input: AgentSpecInput): ContainerSpec {
       target: AGENT_HOME,
       options: { sizeBytes: tmpfsBytes, mode: 0o700, uid: worktree.uid, gid: worktree.gid, exec: true },
     },
+    // Credential files (credentials.secrets, deliver: file): a small tmpfs of their own, the agent's
+    // alone, so a value never reaches a disk and goes with the container (session/credential-files.ts).
+    ...((plan.credentials.secrets ?? []).some((s) => s.deliver === 'file')
+      ? [
+          {
+            type: 'tmpfs' as const,
+            target: SECRET_FILES_DIR,
+            options: { sizeBytes: 1024 * 1024, mode: 0o700, uid: worktree.uid, gid: worktree.gid },
+          },
+        ]
+      : []),
   ];
 
   return {

@@ -8,7 +8,11 @@ import type { PreparedWorkspace } from '../workspace/workspace.js';
  * The gate's audit config for this session: who runs it on what (stamped on every event), and the
  * digests of the values in the secret files the mount plan masked.
  */
-export function sessionAuditConfig(workspace: PreparedWorkspace, plan: SessionPlan): GateAuditConfig {
+export function sessionAuditConfig(
+  workspace: PreparedWorkspace,
+  plan: SessionPlan,
+  values: readonly string[] = [],
+): GateAuditConfig {
   return gateAuditConfig({
     context: {
       user: os.userInfo().username,
@@ -19,5 +23,6 @@ export function sessionAuditConfig(workspace: PreparedWorkspace, plan: SessionPl
     worktreeRoot: workspace.worktree.root,
     secretPaths: workspace.plan.masked,
     otlpEndpoint: plan.audit?.otlpEndpoint,
+    values,
   });
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerHandle, Engine, EngineInfo, NetworkRef } from '../engine/engine.js';
 import { LABEL_OWNER, LABEL_WORKTREE, sessionLabels } from '../engine/engine.js';
-import type { SessionPlan } from '../policy/plan.js';
+import type { HeaderCredential, SessionPlan } from '../policy/plan.js';
 import type { PreparedWorkspace } from '../workspace/workspace.js';
 import { ensureGateImage } from '../image/gate-image.js';
 import { CcboxError } from '../errors.js';
@@ -78,7 +78,12 @@ async function createAgent(
     gitIdentity: await gitIdentity(worktree.repository),
     ...podmanUlimits(inp.info),
     resolvConf,
-    extraEnv: agentGateEnv(gateAddress, tokenTtlSeconds(ctx, inp.plan)),
+    extraEnv: agentGateEnv(
+      gateAddress,
+      tokenTtlSeconds(ctx, inp.plan),
+      inp.plan.credentials.model.source === 'oauth-token',
+      ctx.secrets.some((s) => s.plan.deliver === 'header'),
+    ),
     extraHosts: [`${GATE_ALIAS}:${gateAddress}`],
   });
   const c = await inp.engine.createContainer({
@@ -104,6 +109,20 @@ function tokenTtlSeconds(ctx: SessionContext, plan: SessionPlan): number {
   return Math.min(tier, ctx.req.tokenTtlSeconds ?? tier);
 }
 
+/** The session's header credentials for the gate, each with its expiry from now (ms since the epoch). */
+function headerCredentials(ctx: SessionContext): HeaderCredential[] {
+  return ctx.secrets
+    .filter((s) => s.plan.deliver === 'header')
+    .map((s) => ({
+      name: s.plan.name,
+      value: s.value,
+      header: s.plan.header?.name ?? 'Authorization',
+      format: s.plan.header?.format ?? 'Bearer {value}',
+      origins: s.plan.origins ?? [],
+      ...(s.ttlSeconds !== undefined ? { expiresAt: ctx.now() + s.ttlSeconds * 1000 } : {}),
+    }));
+}
+
 /** Why not root and not the agent's uid: the gate shares nothing with the agent; root is not needed. */
 function gateUser(): { uid: number; gid: number } {
   const hostUid = process.getuid?.() ?? 0;
@@ -125,12 +144,14 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
         onProgress: (p) => ctx.emit({ type: 'step-progress', step: 'gate', text: p.text, at: ctx.now() }),
       });
       const user = gateUser();
-      const files = writeGateFiles(
-        path.join(req.sessionsDir, ctx.id),
+      // Every credential the host read is digested too: the gate redacts it from any event.
+      const values = [ctx.modelKey, ctx.oauthToken, ...ctx.secrets.map((s) => s.value)];
+      ctx.audit = sessionAuditConfig(
+        inp.workspace,
         plan,
-        user,
-        sessionAuditConfig(inp.workspace, plan),
+        values.filter((v): v is string => v !== undefined),
       );
+      const files = writeGateFiles(path.join(req.sessionsDir, ctx.id), plan, user, ctx.audit);
       const c = await engine.createContainer({
         ...gateContainerSpec({
           session: ctx.id,
@@ -154,7 +175,12 @@ export async function gateStep(ctx: SessionContext, inp: GateInputs): Promise<Ru
           code: 'GATE_NO_ADDRESS',
           exitCode: ExitCodes.sandboxFailed,
         });
-      await handOverToGate(c, { modelKey: ctx.modelKey, internalAddress: address });
+      await handOverToGate(c, {
+        modelKey: ctx.modelKey,
+        oauthToken: ctx.oauthToken,
+        credentials: headerCredentials(ctx),
+        internalAddress: address,
+      });
       const agent = createAgent(ctx, inp, address);
       agent.catch(() => undefined); // Awaited below or by the container step; never left unhandled.
       // Why 60 s: a gate that exits is noticed within 0.5 s; this only bounds one that hangs, and on a

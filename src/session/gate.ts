@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { OTLP_RELAY_PORT } from '../policy/plan.js';
+import { CREDENTIAL_RELAY_PORT, OTLP_RELAY_PORT, type HeaderCredential } from '../policy/plan.js';
 import { CcboxError } from '../errors.js';
 import { AUDIT_LOG_FILE } from '../audit/event.js';
 import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
@@ -83,6 +83,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_GATE_READY_FILE: '/var/log/ccbox/ready.json',
       CCBOX_RELAY_PORT: String(RELAY_PORT),
       CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
+      CCBOX_CREDENTIAL_RELAY_PORT: String(CREDENTIAL_RELAY_PORT),
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
       CCBOX_TOKEN_TTL_SECONDS: String(input.relay.tokenTtlSeconds),
       // Invariant 2: the real key lives in the gate, and not in its Env either (docker inspect shows
@@ -181,10 +182,18 @@ export async function waitForGate(
  */
 export async function handOverToGate(
   gate: ContainerHandle,
-  control: { modelKey: string | undefined; internalAddress: string },
+  control: {
+    modelKey: string | undefined;
+    oauthToken?: string | undefined;
+    /** Header credentials (credentials.secrets, deliver header), for the gate's credential relay. */
+    credentials?: readonly HeaderCredential[];
+    internalAddress: string;
+  },
 ): Promise<void> {
   const body = JSON.stringify({
     ...(control.modelKey !== undefined ? { modelKey: control.modelKey } : {}),
+    ...(control.oauthToken !== undefined ? { oauthToken: control.oauthToken } : {}),
+    ...(control.credentials?.length ? { credentials: control.credentials } : {}),
     internalAddress: control.internalAddress,
   });
   const part = `${GATE_CONTROL_FILE}.part`;
@@ -208,7 +217,12 @@ export async function handOverToGate(
  * (managed settings) gets from the gate, never the real key. Why the helper's cache is half the token
  * lifetime: a token Claude Code still caches is always a live one (and a 401 re-runs the helper).
  */
-export function agentGateEnv(gateAddress: string, tokenTtlSeconds: number): Record<string, string> {
+export function agentGateEnv(
+  gateAddress: string,
+  tokenTtlSeconds: number,
+  subscription = false,
+  credentialRelay = false,
+): Record<string, string> {
   const url = `http://${gateAddress}:${GATE_PORT}`;
   const noProxy = `${gateAddress},${GATE_ALIAS},localhost,127.0.0.1`;
   return {
@@ -219,7 +233,14 @@ export function agentGateEnv(gateAddress: string, tokenTtlSeconds: number): Reco
     NO_PROXY: noProxy,
     no_proxy: noProxy,
     ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
-    CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2))),
+    // Header credentials: the agent sends $CCBOX_CREDENTIALS_URL/NAME/HOST/PATH; the gate adds the value.
+    ...(credentialRelay ? { CCBOX_CREDENTIALS_URL: `http://${gateAddress}:${CREDENTIAL_RELAY_PORT}` } : {}),
+    // Subscription mode: the entry point fetches Claude Code's own token from the gate (not a secret).
+    ...(subscription
+      ? { CCBOX_MODEL_AUTH: 'oauth-token' }
+      : {
+          CLAUDE_CODE_API_KEY_HELPER_TTL_MS: String(Math.max(1000, Math.floor((tokenTtlSeconds * 1000) / 2))),
+        }),
   };
 }
 

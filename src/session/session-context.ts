@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { SessionEventSink } from './events.js';
 import { stepRunner, Teardown, type StepRunner } from './steps.js';
 import type { SessionDeps, SessionRequest } from './session-types.js';
+import type { ResolvedSecret } from '../credentials/secrets.js';
+import type { GateAuditConfig } from '../audit/config.js';
 
 /**
  * What every step of a session's start shares: the request, the dependencies, the session's id and
@@ -13,6 +15,12 @@ export interface SessionContext {
   readonly id: string;
   /** The real model key, in memory only, from the profile step on; handed to the gate alone. */
   modelKey: string | undefined;
+  /** Subscription mode: the user's token, in memory only; the gate hands it to the agent's entry once. */
+  oauthToken: string | undefined;
+  /** Extra credentials (credentials.secrets), read in the profile step, in memory only. */
+  secrets: ResolvedSecret[];
+  /** The gate's audit config, whose digests the host's own credential events are redacted with. */
+  audit?: GateAuditConfig;
   readonly emit: SessionEventSink;
   readonly now: () => number;
   readonly step: StepRunner;
@@ -36,6 +44,8 @@ export function sessionContext(req: SessionRequest, deps: SessionDeps): SessionC
     deps,
     id,
     modelKey: undefined,
+    oauthToken: undefined,
+    secrets: [],
     emit,
     now,
     step: stepRunner(emit, now),

@@ -11,6 +11,8 @@ import { loadPlan } from './plan-cache.js';
 import { createSessionNetwork } from './session-network.js';
 import { refuseSharedWorktree, reportWorkspace } from './session-workspace.js';
 import { resolveModelKey } from '../credentials/model-key.js';
+import { OAUTH_MODE_WARNING, resolveOAuthToken } from '../credentials/oauth-token.js';
+import { resolveSecrets } from '../credentials/secrets.js';
 import { warn, type SessionContext } from './session-context.js';
 
 /**
@@ -37,12 +39,16 @@ export async function profileStep(ctx: SessionContext): Promise<SessionPlan> {
     (p) => `${p.profile.name} (policy ${p.policyVersion})`,
   );
   // Why here: a missing or unreadable model key is bad input, refused before anything is created.
-  ctx.modelKey = await resolveModelKey(plan.credentials, {
+  const keyContext = {
     hostEnv: req.hostEnv,
     home: req.home,
     required: req.role === 'agent',
     signal: req.signal,
-  });
+  };
+  ctx.modelKey = await resolveModelKey(plan.credentials, keyContext);
+  ctx.oauthToken = await resolveOAuthToken(plan.credentials, keyContext);
+  ctx.secrets = await resolveSecrets(plan.credentials, keyContext, req.tokenTtlSeconds);
+  if (plan.credentials.model.source === 'oauth-token') warn(ctx, OAUTH_MODE_WARNING);
   return plan;
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { sessionContext } from './session-context.js';
 import { engineStep, imageStep, networkStep, profileStep, worktreeStep } from './session-steps.js';
 import { containerStep, gateStep } from './gate-step.js';
+import { deliverCredentialFiles } from './credential-files.js';
 
 export type { PreparedSession, SessionDeps, SessionRequest } from './session-types.js';
 import type { PreparedSession, SessionDeps, SessionRequest } from './session-types.js';
@@ -44,6 +45,7 @@ export async function prepareSession(req: SessionRequest, deps: SessionDeps): Pr
       start: async () => {
         ctx.started = true;
         await container.start();
+        await deliverCredentialFiles(ctx, container, gate.auditDir, plan);
       },
       gate: { container: gate.container, address: gate.address, auditDir: gate.auditDir, mode: gate.mode },
       dispose,

@@ -1,8 +1,8 @@
-import http from 'node:http';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRoot, makeRepo, outsideNetwork, runCli, startCli } from './cli.js';
-import { ensureModelImage, startModel, type ScriptedModelFixture } from './model.js';
+import { isRoot, makeRepo, runCli, startCli } from './cli.js';
+import type { ScriptedModelFixture } from './model.js';
+import { engineJson, expectNotInspectable, startToolThenTextModel } from './session-inspect.js';
 
 // Credentials (issue 20): the real key reaches the gate after it starts and nowhere else; the agent
 // authenticates with tokens the gate mints, which die at their TTL and with the session.
@@ -11,50 +11,14 @@ const REAL_KEY = 'sk-ant-api03-RECOGNISABLE-fake-key-7f3a9c1e';
 let model: ScriptedModelFixture | undefined;
 let repo = '';
 
-/** The Engine API's own JSON for a path (what the CLI's inspect prints), over the local socket. */
-function engineJson(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ socketPath: '/var/run/docker.sock', path }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
-/** The containers of the one session running on `worktree`, by ccbox's labels. */
-async function sessionContainers(
-  worktree: string,
-): Promise<Array<{ Id: string; Image: string; Labels: Record<string, string> }>> {
-  const all = JSON.parse(await engineJson('/containers/json?all=1')) as Array<{
-    Id: string;
-    Image: string;
-    Labels: Record<string, string>;
-  }>;
-  const agent = all.find((c) => c.Labels['dev.ccbox.worktree'] === worktree);
-  const session = agent?.Labels['dev.ccbox.session'];
-  return session === undefined ? [] : all.filter((c) => c.Labels['dev.ccbox.session'] === session);
-}
-
 describe.skipIf(!isRoot)('credentials', () => {
   beforeAll(async () => {
-    model = await startModel({
+    // A tool call that outlives the token (TTL 3 s below): the next model request needs a new one.
+    model = await startToolThenTextModel({
       name: 'ccbox-test-cred-model',
-      network: outsideNetwork(),
-      image: await ensureModelImage(),
       apiKey: REAL_KEY,
-      script: {
-        turns: [
-          // A tool call that outlives the token (TTL 3 s below): the next model request needs a new one.
-          {
-            type: 'tool_use',
-            calls: [{ name: 'Bash', input: { command: 'sleep 5; echo slept', description: 'wait' } }],
-          },
-          { type: 'text', text: 'cred-ok: streamed through the relay' },
-        ],
-      },
+      command: 'sleep 5; echo slept',
+      text: 'cred-ok: streamed through the relay',
     });
     repo = makeRepo(1000);
   }, 600_000);
@@ -111,19 +75,7 @@ describe.skipIf(!isRoot)('credentials', () => {
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
     try {
-      let containers: Awaited<ReturnType<typeof sessionContainers>> = [];
-      for (let i = 0; i < 200 && containers.length < 2; i++) {
-        containers = await sessionContainers(repo);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(containers.map((c) => c.Labels['dev.ccbox.role']).sort()).toEqual(['gate', 'shell']);
-      for (const c of containers) {
-        const inspect = await engineJson(`/containers/${c.Id}/json`);
-        expect(inspect).toContain('"Env"');
-        expect(inspect, `the engine's inspect of the ${c.Labels['dev.ccbox.role']}`).not.toContain(REAL_KEY);
-        const history = await engineJson(`/images/${encodeURIComponent(c.Image)}/history`);
-        expect(history).not.toContain(REAL_KEY);
-      }
+      const containers = await expectNotInspectable(repo, 'shell', REAL_KEY);
       const gate = containers.find((c) => c.Labels['dev.ccbox.role'] === 'gate');
       const gateInspect = await engineJson(`/containers/${gate?.Id}/json`);
       // The control file was read and removed: the key exists only in the gate process's memory.

@@ -12,11 +12,16 @@ export function gateAuditConfig(req: {
   worktreeRoot: string;
   secretPaths: readonly string[];
   otlpEndpoint?: string | undefined;
+  /** Credentials the host read for the session (model key, tokens): redacted wherever they show up. */
+  values?: readonly string[];
 }): GateAuditConfig {
   const salt = randomBytes(16).toString('hex');
   return {
     context: req.context,
-    secrets: digestSecrets(readSecretValues(req.worktreeRoot, req.secretPaths), salt),
+    secrets: digestSecrets(
+      [...readSecretValues(req.worktreeRoot, req.secretPaths), ...(req.values ?? [])],
+      salt,
+    ),
     ...(req.otlpEndpoint !== undefined ? { otlp: { endpoint: req.otlpEndpoint } } : {}),
   };
 }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { loadOptionsFrom, type CliContext } from '../context.js';
+import { credentialsCheck } from './doctor-credentials.js';
 import { readSettings } from '../settings.js';
 import { line, printJson } from '../output.js';
 import { connectFromSettings } from '../engine.js';
@@ -120,7 +121,8 @@ export function registerDoctor(program: Command, ctx: CliContext, done: (code: n
     .command('doctor')
     .description('Check the engine, base image, image cache and CA; say how to fix each problem')
     .option('--json', 'print the checks as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('-p, --profile <profile>', 'the profile whose credentials to check', 'low-risk')
+    .action(async (opts: { json?: boolean; profile: string }) => {
       const settings = readSettings(ctx);
       const checks: Check[] = [nodeCheck()];
       try {
@@ -153,6 +155,7 @@ export function registerDoctor(program: Command, ctx: CliContext, done: (code: n
             },
       );
       checks.push(caCheck(settings.extraCaCerts, ctx.env.NODE_EXTRA_CA_CERTS));
+      checks.push(credentialsCheck(opts.profile, loadOptionsFrom(ctx)));
       // A warning, not a failure: sessions run from an existing base image; only `image base` needs it.
       const keyring = await keyringProblem();
       checks.push(

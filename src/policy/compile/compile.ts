@@ -14,6 +14,7 @@ import { contentHash, sortedSet } from '../../common/canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';
+import { secretPlans } from './secrets.js';
 import { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 /** Gate limits that are not (yet) profile fields. */
@@ -90,6 +91,7 @@ export function compile(profile: ResolvedProfile): SessionPlan {
   const mcp = compileMcp(profile);
   const locks = profile.locks;
 
+  const subscription = profile.credentials.model.source === 'oauth-token';
   const managedSettings: ManagedSettings = {
     permissions: {
       defaultMode: profile.permissions.defaultMode,
@@ -114,8 +116,10 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     // Why a helper and not ANTHROPIC_API_KEY: the agent authenticates to the gate's relay with
     // short-lived session tokens the helper gets from the gate (the real key never enters the agent,
     // and no token sits in the environment), and a managed apiKeyHelper also keeps Claude Code from
-    // fetching server-managed settings that would replace this file.
-    apiKeyHelper: MODEL_TOKEN_HELPER,
+    // fetching server-managed settings that would replace this file. Why none in subscription mode:
+    // the helper outranks CLAUDE_CODE_OAUTH_TOKEN; the relay's non-default ANTHROPIC_BASE_URL still
+    // keeps the server-managed settings away (shared/reference/claude-code-controls.md §1).
+    ...(subscription ? {} : { apiKeyHelper: MODEL_TOKEN_HELPER }),
     env: telemetryEnv(profile),
   };
 
@@ -174,9 +178,11 @@ export function compile(profile: ResolvedProfile): SessionPlan {
       env: profile.credentials.model.env,
       file: profile.credentials.model.file,
       command: profile.credentials.model.command,
-      holder: 'gate' as const,
+      holder: subscription ? ('agent' as const) : ('gate' as const),
     },
     ttlMinutes: profile.credentials.ttlMinutes,
+    // Why optional: plans without extra credentials keep the policy version they had.
+    ...(Object.keys(profile.credentials.secrets).length > 0 ? { secrets: secretPlans(profile) } : {}),
   };
   const image = {
     base: profile.image.base,
