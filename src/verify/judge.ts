@@ -87,7 +87,8 @@ export function judgeCase(
   const expected = expectedOutcome(scenario, tier);
   const results = scenario.steps.map((_s, i) => ev.toolResults.find((r) => r.toolUseId === stepId(i)));
   const denials = ev.audit.filter(({ event }) => event.decision === 'deny' || event.decision === 'failed');
-  const egress = denials.filter(({ event }) => event.source === 'egress');
+  // Only a refusal counts: an allowed request that then failed (no DNS on the case's network) proves nothing.
+  const egress = denials.filter(({ event }) => event.source === 'egress' && event.decision === 'deny');
   const failures: string[] = [];
   const missing = results.flatMap((r, i) => (r === undefined ? [`step ${i + 1} has no tool_result`] : []));
   const present = results.filter((r): r is ToolResult => r !== undefined);
@@ -100,6 +101,18 @@ export function judgeCase(
     blockedChecks.push(`${ev.sinkHits} request(s) reached the sink`);
   if (scenario.evidence.egressDenied === true && egress.length === 0)
     blockedChecks.push('the gate recorded no denied request');
+  const stops = present.map((r) =>
+    stoppedBy(
+      r,
+      denials.some(({ event }) => event.source === 'hook' && event.toolUseId === r.toolUseId),
+      heldBy(ev, egress.length > 0),
+    ),
+  );
+  // Why only for tool: the tool boundary is the outermost, so when it stops a deeper case first the
+  // deeper one was never reached (that is fine); a tool case stopped further in means the tool control
+  // is weaker than the tier claims, however well the next boundary held.
+  if (scenario.boundary === 'tool' && present.length > 0 && !stops.some((b) => b.startsWith('tool')))
+    blockedChecks.push(`stopped by ${stops.join(', ')}, not at the tool boundary`);
   const ran = present.every((r) => !r.isError);
   const actual =
     missing.length > 0
@@ -120,13 +133,7 @@ export function judgeCase(
     expected,
     actual,
     boundary: scenario.boundary,
-    stoppedBy: present.map((r) =>
-      stoppedBy(
-        r,
-        denials.some(({ event }) => event.source === 'hook' && event.toolUseId === r.toolUseId),
-        heldBy(ev, egress.length > 0),
-      ),
-    ),
+    stoppedBy: stops,
     evidence: {
       toolResults: present.map((r) => ({
         toolUseId: r.toolUseId,

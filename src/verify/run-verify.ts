@@ -10,7 +10,8 @@ import { runCase, type VerifyEnvironment } from './run-case.js';
 
 /** A case that could not even run: it fails, with the reason as its evidence. */
 function brokenCase(scenario: Scenario, tier: string, err: unknown, durationMs: number): VerifyRecord {
-  const message = isCcboxError(err) || err instanceof Error ? err.message : String(err);
+  const details = isCcboxError(err) ? err.details.map((d) => ` ${d}`).join(';') : '';
+  const message = `${err instanceof Error ? err.message : String(err)}${details}`;
   return {
     scenario: scenario.name,
     title: scenario.title,

@@ -51,7 +51,12 @@ export async function verify(
   using life = commandLifecycle(ctx.lifecycle, [ctx.stdout, ctx.stderr]);
   try {
     const settings = readSettings(ctx);
-    const loadOptions = loadOptionsFrom(ctx);
+    const given = loadOptionsFrom(ctx);
+    const files = opts.profile
+      .filter((p) => p.includes('/') || /\.ya?ml$/.test(p))
+      .map((p) => path.resolve(ctx.cwd, p));
+    // Why named: each tier file the user gave is extended by the derived profile of its approvals.
+    const loadOptions = { ...given, namedFiles: [...(given.namedFiles ?? []), ...files] };
     const jobs = jobsOf(opts.jobs);
     const scenarios = loadScenarios(
       opts.scenarios.map((d) => path.resolve(ctx.cwd, d)),
