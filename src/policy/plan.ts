@@ -64,8 +64,16 @@ export interface ManagedSettings {
   httpHookAllowedEnvVars: string[];
   skipWebFetchPreflight: true;
   apiKeyHelper: string;
+  /** The policy hook on every tool call and session event (src/policy/compile/hooks.ts). */
+  hooks: ManagedHooks;
   env: Record<string, string>;
 }
+
+/** Claude Code's `hooks` setting, as ccbox writes it: command hooks only, each with its own timeout. */
+export type ManagedHooks = Record<
+  string,
+  Array<{ matcher?: string; hooks: Array<{ type: 'command'; command: string; timeout: number }> }>
+>;
 
 export interface ManagedMcp {
   mcpServers: Record<

@@ -26,6 +26,8 @@ export const PROFILE_DEFAULTS = {
   resources: { memory: '4g', cpus: 2, pids: 512, tmpSize: '1g' },
   credentials: { model: { source: 'env', env: 'ANTHROPIC_API_KEY' }, passEnv: [], ttlMinutes: 60 },
   telemetry: { protocol: 'http/protobuf', logToolDetails: false, logUserPrompts: false },
+  // Why fail-closed: the guide's checklist; a tier that prefers availability says so.
+  hooks: { failure: 'fail-closed' },
   image: { claudeCodeVersion: DEFAULT_CLAUDE_CODE_VERSION, packages: [] },
   tls: {},
   mounts: [],

@@ -14,6 +14,7 @@ import { contentHash, sortedSet } from '../../common/canonical.js';
 import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';
+import { compileHooks } from './hooks.js';
 import { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 /** Gate limits that are not (yet) profile fields. */
@@ -116,6 +117,9 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     // and no token sits in the environment), and a managed apiKeyHelper also keeps Claude Code from
     // fetching server-managed settings that would replace this file.
     apiKeyHelper: MODEL_TOKEN_HELPER,
+    // Why managed: with allowManagedHooksOnly these are the only hooks that run, and the agent cannot
+    // edit /etc/claude-code; the adapter asks the gate, which decides with the engine (src/policy/hook).
+    hooks: compileHooks(profile.hooks.failure),
     env: telemetryEnv(profile),
   };
 
