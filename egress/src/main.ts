@@ -10,6 +10,7 @@ import { startGate } from './gate.js';
 import { startRelay, type RelayHandle } from './relay.js';
 import { receiveControl } from './control.js';
 import { tokenService } from './tokens.js';
+import { startHooks } from './hook-start.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -43,6 +44,8 @@ function settings(env: NodeJS.ProcessEnv): Settings {
 
 async function main(): Promise<void> {
   const config = settings(process.env);
+  // The hook engine's parser (WASM) loads once, beside the rest of the start.
+  const hooks = startHooks(process.env.CCBOX_HOOK_POLICY || undefined);
   const policy = parseEgressPolicy(JSON.parse(await readFile(config.policyPath, 'utf8')) as unknown);
   // Without a config (a gate run by hand) events carry no session context and only shape redaction.
   const audit: GateAuditConfig | undefined =
@@ -83,9 +86,11 @@ async function main(): Promise<void> {
       `${policy.allowHosts.length} allowed pattern(s), policy ${policy.policyVersion})`,
   );
   let relay: RelayHandle | undefined;
+  let internalAddress: string | undefined;
   const controlPath = process.env.CCBOX_GATE_CONTROL_FILE;
   if (controlPath) {
     const control = await receiveControl(controlPath, 60_000);
+    internalAddress = control.internalAddress;
     const upstream = new URL(process.env.CCBOX_MODEL_UPSTREAM ?? 'https://api.anthropic.com');
     const ttl = Number(process.env.CCBOX_TOKEN_TTL_SECONDS ?? '3600');
     if (!Number.isInteger(ttl) || ttl < 1)
@@ -106,18 +111,27 @@ async function main(): Promise<void> {
       `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : ''}, tokens live ${ttl} s`,
     );
   }
+  // The hook endpoint needs the internal address, so it starts after the hand-over (and before readiness).
+  const hookServer = await hooks.start({
+    sink,
+    session: config.session,
+    internalAddress,
+    port: Number(process.env.CCBOX_HOOK_PORT ?? '3130'),
+    log,
+  });
   // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox
   // sees it without an exec round trip per poll, and it only exists once both listeners are up.
   const readyFile = process.env.CCBOX_GATE_READY_FILE;
   if (readyFile) {
     await writeFile(
       readyFile,
-      `${JSON.stringify({ mode: policy.mode, allowHosts: policy.allowHosts.length, policyVersion: policy.policyVersion, relay: relay !== undefined })}\n`,
+      `${JSON.stringify({ mode: policy.mode, allowHosts: policy.allowHosts.length, policyVersion: policy.policyVersion, relay: relay !== undefined, hooks: hookServer !== undefined })}\n`,
     );
   }
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
+    void hookServer?.close();
     void otlpRelay?.close();
     gate
       .close()

@@ -64,6 +64,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
   const entry = readImageFile('ccbox-entry');
   const agentDockerfile = readImageFile('Dockerfile');
   const tokenHelper = readImageFile('ccbox-model-token');
+  const hookAdapter = readImageFile('ccbox-hook');
   const ca = readCa(req.caFile);
   const plan = req.plan;
   const claudeId = claudeBinaryId(plan.image.claudeCodeVersion, req.binaries.arch);
@@ -76,7 +77,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
     'ccbox/policy-version': `${plan.policyVersion}\n`,
   };
   const tier = plan.profile.name.replace(/[^a-z0-9-]/g, '-').slice(0, 40);
-  const tag = `ccbox/agent:${tier}-${contentHash({ agentDockerfile, tokenHelper, runtimeTag, uid: req.uid, gid: req.gid, files })}`;
+  const tag = `ccbox/agent:${tier}-${contentHash({ agentDockerfile, tokenHelper, hookAdapter, runtimeTag, uid: req.uid, gid: req.gid, files })}`;
 
   const built = { runtime: false, agent: false };
   if (await engine.imageExists(tag)) return { tag, runtimeTag, built };
@@ -104,6 +105,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
       { path: 'Dockerfile', content: agentDockerfile },
       // Mode in the context, not COPY --chmod: the classic builder (Docker 20.10) has no --chmod.
       { path: 'ccbox-model-token', content: tokenHelper, mode: 0o755 },
+      { path: 'ccbox-hook', content: hookAdapter, mode: 0o755 },
       ...Object.entries(files).map(([p, content]) => ({ path: p, content })),
     ],
     buildArgs: { RUNTIME_IMAGE: runtimeTag, AGENT_UID: String(req.uid), AGENT_GID: String(req.gid) },

@@ -11,7 +11,9 @@ import { DEFAULT_GATE_NODE_VERSION } from './npm-platform.js';
 import { gatePackageFiles, gatePackages } from './gate-modules.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
-const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common', 'src/audit'];
+const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/policy/hook', 'src/common', 'src/audit'];
+/** Single compiled files the gate needs beside those directories (the hook engine imports them). */
+const GATE_FILES = ['src/policy/control-paths.js'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');
@@ -35,6 +37,8 @@ function gateFiles(): Array<{ path: string; content: string }> {
     for (const name of names)
       files.push({ path: `app/${dir}/${name}`, content: readFileSync(path.join(dist, dir, name), 'utf8') });
   }
+  for (const file of GATE_FILES)
+    files.push({ path: `app/${file}`, content: readFileSync(path.join(dist, file), 'utf8') });
   return files;
 }
 

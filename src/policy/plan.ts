@@ -36,6 +36,9 @@ export interface AuditPlan {
  */
 export const OTLP_RELAY_PORT = 4318;
 
+/** The gate's hook endpoint (egress/src/hook-server.ts), on its internal address: the adapter's target. */
+export const HOOK_PORT = 3130;
+
 export interface ExceptionSummary {
   id?: string | undefined;
   relaxes: string;

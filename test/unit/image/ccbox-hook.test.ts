@@ -93,7 +93,11 @@ const answer =
 
 const decision = (d: string, reason: string): string =>
   JSON.stringify({
-    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: d, permissionDecisionReason: reason },
+    hookSpecificOutput: {
+      hookEventName: 'PreToolUse',
+      permissionDecision: d,
+      permissionDecisionReason: reason,
+    },
   });
 
 describe('ccbox-hook (the agent-side adapter)', () => {
@@ -162,7 +166,9 @@ describe('ccbox-hook (the agent-side adapter)', () => {
     // A listener that never accepts, its backlog filled: the kernel drops the next SYN, connect() hangs.
     const holder = spawn('python3', ['-c', BACKLOG_HOLDER], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      const port = await new Promise<string>((resolve) => holder.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+      const port = await new Promise<string>((resolve) =>
+        holder.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())),
+      );
       const r = await runAdapter(`127.0.0.1:${port}`, ['fail-closed', '1']);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/did not answer within 1 s/);

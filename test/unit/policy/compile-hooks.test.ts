@@ -52,7 +52,9 @@ describe('the compiled policy hook (managed settings)', () => {
   });
 
   it('a profile that extends a tier with hooks.failure: fail-open gets fail-open hooks', () => {
-    const dir = writeProfiles({ 'open.yaml': 'name: open\nextends: ci-headless\nhooks:\n  failure: fail-open\n' });
+    const dir = writeProfiles({
+      'open.yaml': 'name: open\nextends: ci-headless\nhooks:\n  failure: fail-open\n',
+    });
     const s = plan(path.join(dir, 'open.yaml'), dir).managedSettings;
     const commands = Object.values(s.hooks).flatMap((g) => g.flatMap((x) => x.hooks.map((h) => h.command)));
     expect(commands.length).toBe(EVENTS.length);
