@@ -116,6 +116,16 @@ describe('ccbox-hook (the agent-side adapter)', () => {
     });
   }
 
+  it('leaves no process holding Claude Code’s pipes once it has answered (the watchdog and its sleep)', async () => {
+    const endpoint = await fakeGate(answer('200 OK', decision('allow', 'ok')));
+    // The sleep of a watchdog killed at the wrong moment once held stderr open for the whole wait.
+    for (let i = 0; i < 40; i++) {
+      const r = await runAdapter(endpoint, ['fail-closed', '5']);
+      expect(r.code).toBe(0);
+      expect(r.ms, `run ${i}: closed only after the watchdog's wait`).toBeLessThan(2000);
+    }
+  });
+
   const failures: Array<[string, () => Promise<string | undefined>]> = [
     ['no endpoint is set', () => Promise.resolve(undefined)],
     [
