@@ -4,6 +4,7 @@ import { cidrContains, parseCidr, parseIpAddress, type Cidr } from '../../src/co
 import type { GateHookPolicy } from '../../src/policy/hook/gate-policy.js';
 import type { DecideHook, HookDecision, HookInput } from '../../src/policy/hook/types.js';
 import { HOOK_PORT } from '../../src/policy/plan.js';
+import { readBody } from './body.js';
 import { http } from './builtins.js';
 import type { EventSink } from './events.js';
 import { hookAnswer, hookEvent, refusedAnswer } from './hook-answer.js';
@@ -47,19 +48,6 @@ function subnetOf(address: string, interfaces: HookServerOptions['interfaces']):
 }
 
 const unmapped = (a: string | undefined): string => (a ?? '').replace(/^::ffff:/, '');
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) parts.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
 
 function parseInput(body: Buffer): HookInput | null {
   try {
@@ -132,7 +120,7 @@ export async function startHookServer(options: HookServerOptions): Promise<HookS
       req.resume();
       return send(res, 404, { error: 'POST /hook only' });
     }
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     const input = body === null ? null : parseInput(body);
     if (input === null) {
       const reason = body === null ? 'the hook input is too large' : 'the hook input is not a hook event';

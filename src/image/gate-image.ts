@@ -13,7 +13,7 @@ import { gatePackageFiles, gatePackages } from './gate-modules.js';
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
 const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/policy/hook', 'src/common', 'src/audit'];
 /** Single compiled files the gate needs beside those directories (the hook engine imports them). */
-const GATE_FILES = ['src/policy/control-paths.js'];
+const GATE_FILES = ['src/policy/control-paths.js', 'src/policy/plan.js'];
 
 function gateFiles(): Array<{ path: string; content: string }> {
   const dist = path.join(packageRoot(), 'dist');
