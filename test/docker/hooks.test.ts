@@ -33,6 +33,10 @@ const ATTACKS: Array<[string, string, Record<string, unknown>]> = [
     { file_path: '/workspace/.github/workflows/ci.yml', old_string: 'on: push', new_string: 'on: [push]' },
   ],
 ];
+// Both write a file, so Claude Code runs them one after the other (read-only Bash calls run at once,
+// and the second call's hook would be answered before the gate is stopped).
+const FIRST = 'touch /tmp/first && sleep 8 && echo first-done';
+const NEXT = 'touch /tmp/next && echo ran-after-the-gate-stopped';
 const BENIGN: Array<[string, string, Record<string, unknown>]> = [
   ['git-status', 'Bash', { command: 'git status --short' }],
   ['npm-test', 'Bash', { command: 'npm test' }],
@@ -96,7 +100,11 @@ function run(
   model: ScriptedModelFixture,
   repo: string,
   profile: string,
-): { done: Promise<{ code: number; stdout: string; stderr: string }> } {
+): {
+  done: Promise<{ code: number; stdout: string; stderr: string }>;
+  stdout: () => string;
+  stop: () => void;
+} {
   const child = startCli(
     [
       'run',
@@ -123,6 +131,9 @@ function run(
     done: new Promise((resolve) =>
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })),
     ),
+    stdout: () => stdout,
+    // SIGTERM: ccbox tears the session down as on Ctrl-C.
+    stop: () => void child.kill('SIGTERM'),
   };
 }
 
@@ -195,8 +206,8 @@ describe.skipIf(!isRoot)('policy hooks in a real session', () => {
             {
               type: 'tool_use',
               calls: [
-                { id: first, name: 'Bash', input: { command: 'sleep 8; echo first-done' } },
-                { id: next, name: 'Bash', input: { command: 'echo ran-after-the-gate-stopped' } },
+                { id: first, name: 'Bash', input: { command: FIRST } },
+                { id: next, name: 'Bash', input: { command: NEXT } },
               ],
             },
           ],
@@ -208,7 +219,7 @@ describe.skipIf(!isRoot)('policy hooks in a real session', () => {
       const profile = path.join(repo, '..', `hooks-${failure}-${tag}.yaml`);
       writeFileSync(
         profile,
-        `name: hooks-${failure}\nextends: ci-headless\nhooks:\n  failure: ${failure}\npermissions:\n  allow:\n    - Bash(sleep 8; echo first-done)\n    - Bash(echo ran-after-the-gate-stopped)\n`,
+        `name: hooks-${failure}\nextends: ci-headless\nhooks:\n  failure: ${failure}\npermissions:\n  allow:\n    - Bash(${FIRST})\n    - Bash(${NEXT})\n`,
       );
       const session = run(model, repo, profile);
       // Once the first call is under way (its PreToolUse is in the log), stop the gate through the engine.
@@ -222,6 +233,11 @@ describe.skipIf(!isRoot)('policy hooks in a real session', () => {
       const gate = gates.find((g) => g.Labels['dev.ccbox.session'] === sid);
       expect(gate, 'the session gate').toBeDefined();
       await engine.getContainer(gate?.Id ?? '').kill();
+      // Once Claude has the next call's result it would ask the (now gone) relay for a turn and retry
+      // for minutes: end the session there.
+      for (let i = 0; i < 600 && !toolResults(stream(session.stdout())).has(next); i++)
+        await new Promise((r) => setTimeout(r, 200));
+      session.stop();
       const r = await session.done;
       const results = toolResults(stream(r.stdout));
       const after = results.get(next);
