@@ -33,10 +33,11 @@ const ATTACKS: Array<[string, string, Record<string, unknown>]> = [
     { file_path: '/workspace/.github/workflows/ci.yml', old_string: 'on: push', new_string: 'on: [push]' },
   ],
 ];
-// Both write a file, so Claude Code runs them one after the other (read-only Bash calls run at once,
-// and the second call's hook would be answered before the gate is stopped).
+// The first writes a file, so Claude Code runs it alone, then the next (read-only Bash calls run at
+// once, and the second call's hook would be answered before the gate is stopped).
 const FIRST = 'touch /tmp/first && sleep 8 && echo first-done';
-const NEXT = 'touch /tmp/next && echo ran-after-the-gate-stopped';
+// A plain command the tier's own rules allow: fail-open leaves the call to Claude Code's permissions.
+const NEXT = 'git status';
 const BENIGN: Array<[string, string, Record<string, unknown>]> = [
   ['git-status', 'Bash', { command: 'git status --short' }],
   ['npm-test', 'Bash', { command: 'npm test' }],
@@ -245,10 +246,9 @@ describe.skipIf(!isRoot)('policy hooks in a real session', () => {
       if (failure === 'fail-closed') {
         expect(after?.isError).toBe(true);
         expect(after?.text).toMatch(/ccbox-hook: .*(does not answer|did not answer)/);
-        expect(after?.text).not.toContain('ran-after-the-gate-stopped');
       } else {
         expect(after?.isError, after?.text).toBe(false);
-        expect(after?.text).toContain('ran-after-the-gate-stopped');
+        expect(after?.text).not.toMatch(/ccbox-hook|ccbox policy/);
         // The warning is recorded where the agent's output goes (the gate, and its log, are gone).
         expect(r.stdout).toMatch(/fail-open tier: proceeding without a decision/);
       }
