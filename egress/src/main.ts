@@ -12,6 +12,7 @@ import { receiveControl } from './control.js';
 import { tokenService } from './tokens.js';
 import { subscriptionPass } from './oauth-endpoint.js';
 import { startCredentialRelay } from './credential-relay.js';
+import { startHooks } from './hook-start.js';
 
 // The container entry point: the only place the gate reads its environment. Logs go to stderr; the
 // decision events go to the JSON-lines file (stdout stays empty).
@@ -45,6 +46,8 @@ function settings(env: NodeJS.ProcessEnv): Settings {
 
 async function main(): Promise<void> {
   const config = settings(process.env);
+  // The hook engine's parser (WASM) loads once, beside the rest of the start.
+  const hooks = startHooks(process.env.CCBOX_HOOK_POLICY || undefined);
   const policy = parseEgressPolicy(JSON.parse(await readFile(config.policyPath, 'utf8')) as unknown);
   // Without a config (a gate run by hand) events carry no session context and only shape redaction.
   const audit: GateAuditConfig | undefined =
@@ -86,9 +89,11 @@ async function main(): Promise<void> {
   );
   let relay: RelayHandle | undefined;
   let credentialRelay: { close(): Promise<void> } | undefined;
+  let internalAddress: string | undefined;
   const controlPath = process.env.CCBOX_GATE_CONTROL_FILE;
   if (controlPath) {
     const control = await receiveControl(controlPath, 60_000);
+    internalAddress = control.internalAddress;
     const upstream = new URL(process.env.CCBOX_MODEL_UPSTREAM ?? 'https://api.anthropic.com');
     const ttl = Number(process.env.CCBOX_TOKEN_TTL_SECONDS ?? '3600');
     if (!Number.isInteger(ttl) || ttl < 1)
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
         credentials: control.credentials ?? [],
         proxyPort: gate.port,
         internalAddress: control.internalAddress,
-        port: Number(process.env.CCBOX_CREDENTIAL_RELAY_PORT ?? '3130'),
+        port: Number(process.env.CCBOX_CREDENTIAL_RELAY_PORT ?? '3131'),
         sink,
         session: config.session,
         policyVersion: policy.policyVersion,
@@ -123,19 +128,28 @@ async function main(): Promise<void> {
       `gate: model relay on port ${relay.port} to ${upstream.origin}${control.modelKey ? ' (key added by the gate)' : control.oauthToken ? " (subscription mode: Claude Code's own token passed through)" : ''}, tokens live ${ttl} s`,
     );
   }
+  // The hook endpoint needs the internal address, so it starts after the hand-over (and before readiness).
+  const hookServer = await hooks.start({
+    sink,
+    session: config.session,
+    internalAddress,
+    port: Number(process.env.CCBOX_HOOK_PORT ?? '3130'),
+    log,
+  });
   // Readiness for the host: written last, into the audit folder only the gate mounts. Why a file: ccbox
   // sees it without an exec round trip per poll, and it only exists once both listeners are up.
   const readyFile = process.env.CCBOX_GATE_READY_FILE;
   if (readyFile) {
     await writeFile(
       readyFile,
-      `${JSON.stringify({ mode: policy.mode, allowHosts: policy.allowHosts.length, policyVersion: policy.policyVersion, relay: relay !== undefined })}\n`,
+      `${JSON.stringify({ mode: policy.mode, allowHosts: policy.allowHosts.length, policyVersion: policy.policyVersion, relay: relay !== undefined, hooks: hookServer !== undefined })}\n`,
     );
   }
   const stop = (signal: string): void => {
     log(`gate: ${signal}: draining`);
     void relay?.close();
     void credentialRelay?.close();
+    void hookServer?.close();
     void otlpRelay?.close();
     gate
       .close()

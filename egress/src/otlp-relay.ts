@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redactor } from '../../src/audit/redact.js';
+import { readBody } from './body.js';
 import { http, https } from './builtins.js';
 
 /**
@@ -72,19 +73,6 @@ function answer(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify({ code: status, message }));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) parts.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
 export function startOtlpRelay(options: OtlpRelayOptions): Promise<OtlpRelayHandle> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const base = options.collector.href.replace(/\/+$/, '');
@@ -99,7 +87,7 @@ export function startOtlpRelay(options: OtlpRelayOptions): Promise<OtlpRelayHand
       req.headers['content-encoding']
     )
       return answer(res, 415, 'the gate relays OTLP/HTTP JSON, uncompressed');
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     if (body === null) return answer(res, 413, 'OTLP request too large');
     let parsed: unknown;
     try {

@@ -65,6 +65,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
   const agentDockerfile = readImageFile('Dockerfile');
   const tokenHelper = readImageFile('ccbox-model-token');
   const oauthHelper = readImageFile('ccbox-oauth-token');
+  const hookAdapter = readImageFile('ccbox-hook');
   const ca = readCa(req.caFile);
   const plan = req.plan;
   const claudeId = claudeBinaryId(plan.image.claudeCodeVersion, req.binaries.arch);
@@ -77,7 +78,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
     'ccbox/policy-version': `${plan.policyVersion}\n`,
   };
   const tier = plan.profile.name.replace(/[^a-z0-9-]/g, '-').slice(0, 40);
-  const tag = `ccbox/agent:${tier}-${contentHash({ agentDockerfile, tokenHelper, oauthHelper, runtimeTag, uid: req.uid, gid: req.gid, files })}`;
+  const tag = `ccbox/agent:${tier}-${contentHash({ agentDockerfile, tokenHelper, oauthHelper, hookAdapter, runtimeTag, uid: req.uid, gid: req.gid, files })}`;
 
   const built = { runtime: false, agent: false };
   if (await engine.imageExists(tag)) return { tag, runtimeTag, built };
@@ -106,6 +107,7 @@ export async function ensureAgentImage(engine: Engine, req: AgentImageRequest): 
       // Mode in the context, not COPY --chmod: the classic builder (Docker 20.10) has no --chmod.
       { path: 'ccbox-model-token', content: tokenHelper, mode: 0o755 },
       { path: 'ccbox-oauth-token', content: oauthHelper, mode: 0o755 },
+      { path: 'ccbox-hook', content: hookAdapter, mode: 0o755 },
       ...Object.entries(files).map(([p, content]) => ({ path: p, content })),
     ],
     buildArgs: { RUNTIME_IMAGE: runtimeTag, AGENT_UID: String(req.uid), AGENT_GID: String(req.gid) },

@@ -10,12 +10,18 @@ import { gatePackageFiles, gatePackages } from './gate-modules.js';
 import { distFiles, type ContextFile } from './dist-files.js';
 
 /** Compiled directories the gate needs, relative to the package's dist/ (their layout is kept). */
-const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/common', 'src/audit'];
+const GATE_DIRS = ['egress/src', 'src/policy/egress', 'src/policy/hook', 'src/common', 'src/audit'];
+/** Single compiled files the gate needs beside those directories (the hook engine imports them). */
+const GATE_FILES = ['src/policy/control-paths.js', 'src/policy/plan.js'];
 
 function gateFiles(): ContextFile[] {
   return [
     { path: 'app/package.json', content: '{"type":"module"}\n' },
     ...distFiles(GATE_DIRS, 'app/', 'gate'),
+    ...GATE_FILES.map((file) => ({
+      path: `app/${file}`,
+      content: readFileSync(path.join(packageRoot(), 'dist', file), 'utf8'),
+    })),
   ];
 }
 

@@ -36,6 +36,9 @@ export interface AuditPlan {
  */
 export const OTLP_RELAY_PORT = 4318;
 
+/** The gate's hook endpoint (egress/src/hook-server.ts), on its internal address: the adapter's target. */
+export const HOOK_PORT = 3130;
+
 export interface ExceptionSummary {
   id?: string | undefined;
   relaxes: string;
@@ -65,8 +68,16 @@ export interface ManagedSettings {
   skipWebFetchPreflight: true;
   /** Absent in subscription mode (source oauth-token): Claude Code then authenticates with its own token. */
   apiKeyHelper?: string;
+  /** The policy hook on every tool call and session event (src/policy/compile/hooks.ts). */
+  hooks: ManagedHooks;
   env: Record<string, string>;
 }
+
+/** Claude Code's `hooks` setting, as ccbox writes it: command hooks only, each with its own timeout. */
+export type ManagedHooks = Record<
+  string,
+  Array<{ matcher?: string; hooks: Array<{ type: 'command'; command: string; timeout: number }> }>
+>;
 
 export interface ManagedMcp {
   mcpServers: Record<
@@ -159,7 +170,7 @@ export interface HeaderCredential {
 }
 
 /** The gate's credential relay (deliver header): the agent sends http://gate:PORT/NAME/HOST[:PORT]/PATH. */
-export const CREDENTIAL_RELAY_PORT = 3130;
+export const CREDENTIAL_RELAY_PORT = 3131;
 
 /** Where file-delivered credentials appear in the agent: a tmpfs of their own, the agent's alone. */
 export const SECRET_FILES_DIR = '/run/ccbox/credentials';

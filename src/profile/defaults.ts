@@ -34,6 +34,8 @@ export const PROFILE_DEFAULTS = {
     ttlMinutes: 60,
   },
   telemetry: { protocol: 'http/protobuf', logToolDetails: false, logUserPrompts: false },
+  // Why fail-closed: the guide's checklist; a tier that prefers availability says so.
+  hooks: { failure: 'fail-closed' },
   image: { claudeCodeVersion: DEFAULT_CLAUDE_CODE_VERSION, packages: [] },
   tls: {},
   mounts: [],

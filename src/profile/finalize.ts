@@ -66,6 +66,7 @@ export function applyDefaults(
       logToolDetails: merged.telemetry?.logToolDetails ?? d.telemetry.logToolDetails,
       logUserPrompts: merged.telemetry?.logUserPrompts ?? d.telemetry.logUserPrompts,
     },
+    hooks: { failure: merged.hooks?.failure ?? d.hooks.failure },
     image: {
       base: merged.image?.base,
       claudeCodeVersion: merged.image?.claudeCodeVersion ?? d.image.claudeCodeVersion,

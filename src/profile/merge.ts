@@ -240,6 +240,7 @@ export function mergeLayer(parent: ProfileFile | undefined, child: ProfileFile):
       ttlMinutes: c.credentials?.ttlMinutes ?? p.credentials?.ttlMinutes,
     },
     telemetry: { ...p.telemetry, ...c.telemetry },
+    hooks: { ...p.hooks, ...c.hooks },
     image: {
       base: c.image?.base ?? p.image?.base,
       claudeCodeVersion: c.image?.claudeCodeVersion ?? p.image?.claudeCodeVersion,

@@ -31,7 +31,7 @@ export const SecretCredential = z
     deliver: z
       .enum(['file', 'header'])
       .describe(
-        'file: a file on a tmpfs in the agent at /run/ccbox/credentials/NAME, removed at expiry. header: the gate adds it to requests the agent sends to http://gate:3130/NAME/HOST[:PORT]/PATH for the named origins; the agent never sees the value.',
+        'file: a file on a tmpfs in the agent at /run/ccbox/credentials/NAME, removed at expiry. header: the gate adds it to requests the agent sends to http://gate:3131/NAME/HOST[:PORT]/PATH for the named origins; the agent never sees the value.',
       ),
     header: z
       .strictObject({

@@ -132,6 +132,17 @@ export const TelemetrySection = z
   })
   .describe('OpenTelemetry export.');
 
+export const HooksSection = z
+  .strictObject({
+    failure: z
+      .enum(['fail-closed', 'fail-open'])
+      .optional()
+      .describe(
+        'What a tool call does when the policy hook cannot get a decision from the gate (gate down, timeout, bad answer): `fail-closed` (the default) blocks it with the reason, `fail-open` lets it proceed with a warning.',
+      ),
+  })
+  .describe('The policy hook ccbox registers for every tool call.');
+
 export const ImageSection = z
   .strictObject({
     base: z.string().min(1).optional().describe('Local base image for the agent and gate images.'),
@@ -219,6 +230,7 @@ export const ProfileFileSchema = z
     resources: ResourcesSection.optional(),
     credentials: CredentialsSection.optional(),
     telemetry: TelemetrySection.optional(),
+    hooks: HooksSection.optional(),
     image: ImageSection.optional(),
     tls: TlsSection.optional(),
     mounts: z.array(ReadOnlyMount).optional().describe('Extra read-only mounts.'),

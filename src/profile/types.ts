@@ -76,6 +76,7 @@ export interface ResolvedProfile {
     logToolDetails: boolean;
     logUserPrompts: boolean;
   };
+  hooks: { failure: 'fail-closed' | 'fail-open' };
   image: { base?: string | undefined; claudeCodeVersion: string; packages: string[] };
   /** Absolute host path (resolved against the file that named it). */
   tls: { extraCaCerts?: string | undefined };

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { ContainerHandle, ContainerSpec, Ulimit } from '../engine/engine.js';
 import { sessionLabels } from '../engine/engine.js';
 import type { SessionPlan } from '../policy/plan.js';
-import { CREDENTIAL_RELAY_PORT, OTLP_RELAY_PORT, type HeaderCredential } from '../policy/plan.js';
+import { CREDENTIAL_RELAY_PORT, HOOK_PORT, OTLP_RELAY_PORT, type HeaderCredential } from '../policy/plan.js';
+import { gateHookPolicy } from '../policy/hook/gate-policy.js';
 import { CcboxError } from '../errors.js';
 import { AUDIT_LOG_FILE } from '../audit/event.js';
 import { AUDIT_CONFIG_FILE, AUDIT_CONFIG_IN_GATE, type GateAuditConfig } from '../audit/config.js';
@@ -16,10 +17,13 @@ export const GATE_ALIAS = 'gate';
 const GATE_CA_FILE = '/etc/ccbox/extra-ca.crt';
 /** Where the host's hand-over (model key, internal address) lands in the gate: its own tmpfs. */
 export const GATE_CONTROL_FILE = '/tmp/ccbox-control.json';
+const GATE_HOOK_POLICY = '/etc/ccbox/hook-policy.json';
 
 /** Where a session keeps what the agent must never reach: the gate's policy and its audit log. */
 export interface GateFiles {
   policyFile: string;
+  /** The hook policy the gate's hook endpoint decides with (the agent's baked copy is not trusted). */
+  hookPolicyFile: string;
   auditDir: string;
   /** The session context and secret digests the gate stamps and redacts its events with. */
   auditConfigFile: string;
@@ -39,6 +43,8 @@ export function writeGateFiles(
   mkdirSync(auditDir, { recursive: true, mode: 0o750 });
   const policyFile = path.join(sessionDir, 'egress-policy.json');
   writeFileSync(policyFile, `${JSON.stringify(plan.egress, null, 2)}\n`, { mode: 0o644 });
+  const hookPolicyFile = path.join(sessionDir, 'hook-policy.json');
+  writeFileSync(hookPolicyFile, `${JSON.stringify(gateHookPolicy(plan))}\n`, { mode: 0o644 });
   const auditConfigFile = path.join(sessionDir, AUDIT_CONFIG_FILE);
   writeFileSync(auditConfigFile, `${JSON.stringify(audit)}\n`, { mode: 0o600 });
   rmSync(path.join(auditDir, 'ready.json'), { force: true });
@@ -46,7 +52,7 @@ export function writeGateFiles(
     chownSync(auditDir, gateUser.uid, gateUser.gid);
     chownSync(auditConfigFile, gateUser.uid, gateUser.gid);
   }
-  return { policyFile, auditDir, auditConfigFile };
+  return { policyFile, hookPolicyFile, auditDir, auditConfigFile };
 }
 
 export interface GateSpecInput {
@@ -84,6 +90,8 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
       CCBOX_RELAY_PORT: String(RELAY_PORT),
       CCBOX_OTLP_RELAY_PORT: String(OTLP_RELAY_PORT),
       CCBOX_CREDENTIAL_RELAY_PORT: String(CREDENTIAL_RELAY_PORT),
+      CCBOX_HOOK_POLICY: GATE_HOOK_POLICY,
+      CCBOX_HOOK_PORT: String(HOOK_PORT),
       CCBOX_MODEL_UPSTREAM: input.relay.upstream,
       CCBOX_TOKEN_TTL_SECONDS: String(input.relay.tokenTtlSeconds),
       // Invariant 2: the real key lives in the gate, and not in its Env either (docker inspect shows
@@ -101,6 +109,7 @@ export function gateContainerSpec(input: GateSpecInput): ContainerSpec {
         readOnly: true,
       },
       { type: 'bind', source: input.files.auditConfigFile, target: AUDIT_CONFIG_IN_GATE, readOnly: true },
+      { type: 'bind', source: input.files.hookPolicyFile, target: GATE_HOOK_POLICY, readOnly: true },
       { type: 'bind', source: input.files.auditDir, target: '/var/log/ccbox', readOnly: false },
       { type: 'tmpfs', target: '/tmp', options: { sizeBytes: 64 * 1024 * 1024 } },
       ...(input.caFile !== undefined
@@ -235,6 +244,8 @@ export function agentGateEnv(
     ANTHROPIC_BASE_URL: `http://${gateAddress}:${RELAY_PORT}`,
     // Header credentials: the agent sends $CCBOX_CREDENTIALS_URL/NAME/HOST/PATH; the gate adds the value.
     ...(credentialRelay ? { CCBOX_CREDENTIALS_URL: `http://${gateAddress}:${CREDENTIAL_RELAY_PORT}` } : {}),
+    // Where images/agent/ccbox-hook sends every hook input (the managed settings register it).
+    CCBOX_HOOK_ENDPOINT: `${gateAddress}:${HOOK_PORT}`,
     // Subscription mode: the entry point fetches Claude Code's own token from the gate (not a secret).
     ...(subscription
       ? { CCBOX_MODEL_AUTH: 'oauth-token' }

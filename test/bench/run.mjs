@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
-const all = ['startup', 'egress', 'audit', 'policy', 'concurrency'];
+const all = ['startup', 'egress', 'audit', 'policy', 'hook', 'concurrency'];
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of names) {

@@ -142,9 +142,10 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
     expect(results, r.stdout + r.stderr).toHaveLength(3);
     const [curl, read, status] = results;
     expect(curl?.isError).toBe(true);
-    expect(curl?.text).toMatch(/denied|permission/i);
+    // The policy hook (ccbox-hook, the gate's engine) or Claude Code's own rules, whichever says first.
+    expect(curl?.text).toMatch(/denied|permission|ccbox policy/i);
     expect(read?.isError).toBe(true);
-    expect(read?.text).toMatch(/denied|permission/i);
+    expect(read?.text).toMatch(/denied|permission|ccbox policy/i);
     expect(read?.text).not.toContain('host-secret-value');
     // The allowed command ran: the deny above is the policy, not a broken sandbox.
     expect(status?.isError).toBe(false);
@@ -156,7 +157,12 @@ describe.skipIf(!isRoot)('Claude Code in the sandbox obeys the baked managed set
         {
           type: 'tool_use',
           calls: [
-            { name: 'Bash', input: { command: 'touch /workspace/bypassed.txt', description: 'touch' } },
+            // Not local work (a database client: the hook asks, and nobody can answer in -p), so only
+            // bypass mode would run it; a plain `touch` the policy hook now allows as local work.
+            {
+              name: 'Bash',
+              input: { command: 'touch /workspace/bypassed.txt && psql -c "select 1"', description: 'touch' },
+            },
           ],
         },
       ],

@@ -15,6 +15,7 @@ import { compilePermissions, type ActiveRuleException } from './permissions.js';
 import { compileMcp } from './mcp.js';
 import { parseSize } from './resources.js';
 import { secretPlans } from './secrets.js';
+import { compileHooks } from './hooks.js';
 import { ALWAYS_READ_ONLY } from '../control-paths.js';
 
 /** Gate limits that are not (yet) profile fields. */
@@ -120,6 +121,9 @@ export function compile(profile: ResolvedProfile): SessionPlan {
     // the helper outranks CLAUDE_CODE_OAUTH_TOKEN; the relay's non-default ANTHROPIC_BASE_URL still
     // keeps the server-managed settings away (shared/reference/claude-code-controls.md §1).
     ...(subscription ? {} : { apiKeyHelper: MODEL_TOKEN_HELPER }),
+    // Why managed: with allowManagedHooksOnly these are the only hooks that run, and the agent cannot
+    // edit /etc/claude-code; the adapter asks the gate, which decides with the engine (src/policy/hook).
+    hooks: compileHooks(profile.hooks.failure),
     env: telemetryEnv(profile),
   };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SessionPlan } from '../plan.js';
+import { AGENT_HOME, AGENT_WORKSPACE, planContext } from './gate-policy.js';
 import type { DecideContext, DecideHook, HookDecision, HookInput, HookVerdict } from './types.js';
 
 const verdict = z.enum(['allow', 'ask', 'deny']);
@@ -47,19 +48,12 @@ export interface RedTeamRecord {
 }
 
 /** Where the agent runs inside the container: the fixtures name paths relative to these. */
-export const FIXTURE_WORKSPACE = '/workspace';
-export const FIXTURE_HOME = '/home/agent';
+export const FIXTURE_WORKSPACE = AGENT_WORKSPACE;
+export const FIXTURE_HOME = AGENT_HOME;
 
-/** The context a tier's plan gives the decider: headless, WebFetch hosts, MCP approvals. */
+/** The context a tier's plan gives the decider, as the gate builds it (gate-policy.ts). */
 export function contextFor(plan: SessionPlan, sessionCreated: readonly string[] = []): DecideContext {
-  return {
-    headless: plan.hookPolicy.headless === true,
-    workspace: FIXTURE_WORKSPACE,
-    home: FIXTURE_HOME,
-    webFetchHosts: plan.egress.allowHosts,
-    mcp: Object.fromEntries(Object.keys(plan.managedMcp.mcpServers).map((name) => [name, ['*']])),
-    sessionCreated: new Set(sessionCreated),
-  };
+  return { ...planContext(plan), sessionCreated: new Set(sessionCreated) };
 }
 
 function expectedFor(c: FixtureCase, profile: string, headless: boolean): HookVerdict {
