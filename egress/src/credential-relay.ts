@@ -5,7 +5,7 @@ import type { AuditEvent } from '../../src/audit/event.js';
 import type { HeaderCredential } from './control.js';
 import type { EventSink } from './events.js';
 import { relayHeaders, responseHeaders } from './headers.js';
-import { readBody } from './relay.js';
+import { readBody } from './body.js';
 
 /**
  * The credential relay (credentials.secrets with deliver: header). The agent sends plain HTTP to

@@ -1,3 +1,4 @@
+import { readBody } from './body.js';
 import type { Agent, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { EventDecision } from '../../src/policy/egress/index.js';
@@ -76,24 +77,6 @@ function modelOf(req: IncomingMessage, body: Buffer): string | null {
   } catch {
     return null;
   }
-}
-
-/** Reads a whole request body, at most `limit` bytes; null when it is larger (the credential relay too). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        resolve(null);
-      } else parts.push(chunk);
-    });
-    req.on('end', () => resolve(size > limit ? null : Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 }
 
 export function startRelay(options: RelayOptions): Promise<RelayHandle> {

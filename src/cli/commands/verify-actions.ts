@@ -37,17 +37,17 @@ function jobsOf(text: string | undefined): number {
 }
 
 /** `ccbox verify`: every scenario in every tier, each in a fresh session; returns the exit code. */
-export async function verify(
-  ctx: CliContext,
-  opts: {
-    profile: string[];
-    scenario: string[];
-    scenarios: string[];
-    jobs?: string;
-    json?: boolean;
-    junit?: string;
-  },
-): Promise<number> {
+/** The flags of `ccbox verify` (src/cli/commands/verify.ts). */
+export interface VerifyFlags {
+  profile: string[];
+  scenario: string[];
+  scenarios: string[];
+  jobs?: string;
+  json?: boolean;
+  junit?: string;
+}
+
+export async function verify(ctx: CliContext, opts: VerifyFlags): Promise<number> {
   using life = commandLifecycle(ctx.lifecycle, [ctx.stdout, ctx.stderr]);
   try {
     const settings = readSettings(ctx);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import type { VerifyFlags } from './verify-actions.js';
 
 // Why on demand: verify pulls in the session machinery and the scenario loader only when it runs.
 const actions = () => import('./verify-actions.js');
@@ -29,14 +30,5 @@ export function registerVerify(program: Command, ctx: CliContext, done: (code: n
     .option('--jobs <n>', 'cases run at the same time (default: 2)')
     .option('--json', 'print every record as one JSON document on stdout')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
-    .action(
-      async (opts: {
-        profile: string[];
-        scenario: string[];
-        scenarios: string[];
-        jobs?: string;
-        json?: boolean;
-        junit?: string;
-      }) => done(await (await actions()).verify(ctx, opts)),
-    );
+    .action(async (opts: VerifyFlags) => done(await (await actions()).verify(ctx, opts)));
 }
