@@ -73,6 +73,8 @@ function stoppedBy(result: ToolResult, hookDenied: boolean, fallback: string): s
     )
   )
     return 'tool (permission rules)';
+  // An MCP server the tier did not approve is never started, so its tools do not exist.
+  if (/No such tool available/.test(result.content)) return 'tool (not approved: the tool does not exist)';
   if (/read-only file system|EROFS|resource busy/i.test(result.content)) return 'workspace (read-only mount)';
   return fallback;
 }
