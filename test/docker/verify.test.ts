@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,9 @@ import { listBuiltinProfiles } from '../../src/profile/load.js';
 import { builtinProfilesDir } from '../../src/paths.js';
 import type { VerifyRecord } from '../../src/verify/judge.js';
 import { loadScenarios } from '../../src/verify/scenarios.js';
+import { GenericContainer } from 'testcontainers';
 import { isRoot, runCli } from './cli.js';
+import { dockerEngine } from './testbed/engines.js';
 
 // `ccbox verify` (issue 21) in CI: every scenario in every built-in tier passes from evidence, and each
 // deliberately weakened control makes its own scenario fail with the evidence that shows it.
@@ -108,4 +110,50 @@ describe.skipIf(!isRoot)('ccbox verify', () => {
       expect.objectContaining({ status: 'fail', failures: ['the host copy changed: k8s/deployment.yaml'] }),
     ]);
   }, 600_000);
+
+  it('an image without the hook adapter: the policy hook fails closed, so even local work the tier allows is denied', async () => {
+    const file = weakened('weak-image', (y) =>
+      y.replace('description: ', 'description: (its image loses the hook adapter) '),
+    );
+    const own = path.join(dir, 'own-scenarios');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(
+      path.join(own, 'local-work.yaml'),
+      [
+        'name: local-work',
+        'title: Local work the tier allows (the hook answers allow)',
+        'boundary: tool',
+        'steps:',
+        '  - tool: Bash',
+        "    input: { command: 'git status', description: 'status' }",
+        'expect: allowed',
+        '',
+      ].join('\n'),
+    );
+    const args = ['--profile', file, '--scenarios', own, '--scenario', 'local-work'];
+    const intact = await verify(args);
+    expect(intact.code, intact.stderr).toBe(0);
+    // The tier's agent image, rebuilt without the adapter under the same tag (the tier exists only here).
+    const engine = await dockerEngine();
+    const images = await engine.listImages({ filters: { reference: ['ccbox/agent'] } });
+    const tag = images.flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith('ccbox/agent:weak-image-'));
+    expect(tag).toBeDefined();
+    const user = (await engine.getImage(tag as string).inspect()).Config.User;
+    const context = mkdtempSync(path.join(dir, 'broken-image-'));
+    writeFileSync(
+      path.join(context, 'Dockerfile'),
+      `FROM ${tag}\nUSER 0\nRUN rm /usr/local/bin/ccbox-hook\nUSER ${user}\n`,
+    );
+    await GenericContainer.fromDockerfile(context).build(tag as string, { deleteOnExit: false });
+    try {
+      const broken = await verify(args);
+      expect(broken.code, broken.stderr).toBe(1);
+      expect(broken.records).toEqual([
+        expect.objectContaining({ status: 'fail', failures: ['a step the tier allows failed'] }),
+      ]);
+      expect(broken.records[0]?.evidence.toolResults[0]?.excerpt).toContain('the policy hook failed');
+    } finally {
+      await engine.getImage(tag as string).remove({ force: true });
+    }
+  }, 900_000);
 });

@@ -53,8 +53,18 @@ const HOOK_TIMEOUT_S = 10;
 
 type Failure = 'fail-closed' | 'fail-open';
 
+/**
+ * The hook command. Why the `||` in fail-closed tiers: Claude Code treats any exit but 0 and 2 as a
+ * non-blocking error and runs the call, so an adapter that is missing, not executable or crashed (a
+ * broken image, its own bug) would fail open; the shell turns every such exit into a denial with a reason.
+ */
 function handler(failure: Failure, wait = ADAPTER_WAIT_S, timeout = HOOK_TIMEOUT_S) {
-  return { type: 'command' as const, command: `${HOOK_ADAPTER} ${failure} ${wait}`, timeout };
+  const run = `${HOOK_ADAPTER} ${failure} ${wait}`;
+  const command =
+    failure === 'fail-closed'
+      ? `${run} || { s=$?; [ "$s" -eq 2 ] || echo "ccbox: the policy hook failed (exit $s); denied (fail-closed)" >&2; exit 2; }`
+      : run;
+  return { type: 'command' as const, command, timeout };
 }
 
 /**
