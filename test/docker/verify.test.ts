@@ -144,7 +144,7 @@ describe.skipIf(!isRoot)('ccbox verify', () => {
       path.join(context, 'Dockerfile'),
       `FROM ${tag}\nUSER 0\nRUN rm /usr/local/bin/ccbox-hook\nUSER ${user}\n`,
     );
-    await GenericContainer.fromDockerfile(context).build(tag as string, { deleteOnExit: false });
+    await GenericContainer.fromDockerfile(context).build(tag, { deleteOnExit: false });
     try {
       const broken = await verify(args);
       expect(broken.code, broken.stderr).toBe(1);
