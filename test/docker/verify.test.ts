@@ -60,7 +60,10 @@ describe.skipIf(!isRoot)('ccbox verify', () => {
     expect(xml).not.toContain('<failure');
   }, 1_800_000);
 
-  it('a tier that allows the exfiltrating curl fails curl-exfil: the gate held, the tool boundary did not', async () => {
+  it("a tier that drops curl's permission rules: curl-exfil still passes, stopped by the policy hook's built-in floor", async () => {
+    // The profile format cannot allow every curl (validation refuses the wildcard) and the hook's
+    // data-movement family is a floor no profile removes: dropping the permission rules is the most a
+    // profile can weaken here, and the record must show the boundary that then held.
     const file = weakened('weak-curl', (y) =>
       y
         .replace('    - Bash(curl *)\n', '')
@@ -71,15 +74,11 @@ describe.skipIf(!isRoot)('ccbox verify', () => {
         ),
     );
     const r = await verify(['--profile', file, '--scenario', 'curl-exfil']);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.records).toEqual([
-      expect.objectContaining({
-        status: 'fail',
-        stoppedBy: ['network (gate)'],
-        failures: [expect.stringContaining('not at the tool boundary')],
-      }),
+      expect.objectContaining({ status: 'pass', stoppedBy: ['tool (policy hook)'] }),
     ]);
-    expect(r.records[0]?.evidence.egressDenied.join()).toContain('collector.exfil.invalid');
+    expect(r.records[0]?.evidence.toolResults[0]?.excerpt).toContain('network-transfer');
   }, 600_000);
 
   it('a tier that allows every host of a suffix fails lookalike-host: the gate recorded no refusal', async () => {
