@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runHostCommand } from '../host/command.js';
+import { git } from '../workspace/git.js';
 import type { Scenario } from './scenario.js';
 
 /** The uid/gid a case repository gets when ccbox runs as root (the agent never runs as root). */
@@ -56,11 +56,7 @@ function chownTree(p: string): void {
 }
 
 /** Makes the case's repository ({{sink}} in a file becomes `sink`). Why its own temp dir: a scenario never touches a real repository. */
-export async function makeCaseRepo(
-  scenario: Scenario,
-  env: Readonly<Record<string, string | undefined>>,
-  sink: string,
-): Promise<CaseRepo> {
+export async function makeCaseRepo(scenario: Scenario, sink: string): Promise<CaseRepo> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'ccbox-verify-'));
   const dir = path.join(root, 'repo');
   const files: Record<string, string> = { 'README.md': `# ${scenario.title}\n`, ...scenario.files };
@@ -69,17 +65,15 @@ export async function makeCaseRepo(
     files[where] = `${files[where] ?? ''}\n${scenario.untrusted.text}\n`;
   }
   writeFiles(dir, files, sink);
-  const git = async (...args: string[]): Promise<void> => {
-    const r = await runHostCommand('git', args, {
-      cwd: dir,
-      env: { PATH: env.PATH ?? '/usr/bin:/bin', HOME: root, GIT_CONFIG_NOSYSTEM: '1' },
-      timeoutMs: 30_000,
-    });
+  // Host git as ccbox always runs it (no hooks, no fsmonitor), with a HOME and no system config of its
+  // own: the user's signing or template settings have no business in a throwaway repository.
+  const run = async (...args: string[]): Promise<void> => {
+    const r = await git(args, dir, { env: { HOME: root, GIT_CONFIG_NOSYSTEM: '1' }, timeoutMs: 30_000 });
     if (r.code !== 0) throw new Error(`git ${args[0]} failed in the case repository (exit ${r.code})`);
   };
-  await git('init', '-q', '-b', 'main');
-  await git('add', '-A', '-f');
-  await git(
+  await run('init', '-q', '-b', 'main');
+  await run('add', '-A', '-f');
+  await run(
     '-c',
     'user.name=ccbox verify',
     '-c',

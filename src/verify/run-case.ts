@@ -113,7 +113,7 @@ export async function runCase(
     });
     cleanup.unshift(() => model.container.remove({ force: true }));
     // The repository last: its files may name the sink, whose address exists only now.
-    const repo = await makeCaseRepo(scenario, env.hostEnv, new URL(model.url).host);
+    const repo = await makeCaseRepo(scenario, new URL(model.url).host);
     cleanup.unshift(() => Promise.resolve(repo.remove()));
     const before = repo.snapshot();
     const session = await prepareSession(

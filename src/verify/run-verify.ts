@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { isCcboxError } from '../errors.js';
+import { resolveProfileRef, type LoadOptions } from '../profile/load.js';
 import { expectedOutcome, type Scenario } from './scenario.js';
 import type { VerifyRecord } from './judge.js';
 import { runCase, type VerifyEnvironment } from './run-case.js';
@@ -44,9 +45,15 @@ function brokenCase(scenario: Scenario, tier: string, err: unknown, durationMs: 
  * never lift a deny, so the tier's own denials and every other boundary still hold. One per tier (the
  * union), so it costs one more agent image per tier, not one per scenario.
  */
-function approvedProfile(tier: string, scenarios: readonly Scenario[], dir: string): string {
+function approvedProfile(
+  tier: string,
+  scenarios: readonly Scenario[],
+  dir: string,
+  opts: LoadOptions,
+): string {
   const allow = [...new Set(scenarios.flatMap((s) => s.approve ?? []))].sort();
-  const base = tier.includes('/') || /\.ya?ml$/.test(tier) ? path.resolve(tier) : tier;
+  // Absolute, as the CLI resolves it: the derived file lives elsewhere, so a relative ref would not hold.
+  const base = resolveProfileRef(tier, opts.cwd, opts);
   const file = path.join(dir, `approved-${createHash('sha256').update(base).digest('hex').slice(0, 8)}.yaml`);
   const name = `${path
     .basename(tier)
@@ -100,7 +107,7 @@ export async function runVerify(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ccbox-verify-profiles-'));
   try {
     for (const tier of opts.tiers) {
-      const approved = approvedProfile(tier, opts.scenarios, dir);
+      const approved = approvedProfile(tier, opts.scenarios, dir, env.loadOptions);
       const cases = opts.scenarios.map((s) => [tier, s, s.approve?.length ? approved : tier] as const);
       const [first, ...rest] = cases;
       if (first) await one(first);

@@ -13,7 +13,7 @@ import { CcboxError } from '../../errors.js';
 import { ExitCodes } from '../../exit-codes.js';
 import { ccboxVersion } from '../../paths.js';
 import { DEFAULT_BASE_IMAGE } from '../../image/base-image.js';
-import { listBuiltinProfiles } from '../../profile/load.js';
+import { listBuiltinProfiles, namedFiles } from '../../profile/load.js';
 import { stateDirs } from '../../session/session.js';
 import { parseSubnetPool } from '../../session/subnet-pool.js';
 import { ensureVerifyModelImage } from '../../verify/model-image.js';
@@ -52,11 +52,11 @@ export async function verify(ctx: CliContext, opts: VerifyFlags): Promise<number
   try {
     const settings = readSettings(ctx);
     const given = loadOptionsFrom(ctx);
-    const files = opts.profile
-      .filter((p) => p.includes('/') || /\.ya?ml$/.test(p))
-      .map((p) => path.resolve(ctx.cwd, p));
     // Why named: each tier file the user gave is extended by the derived profile of its approvals.
-    const loadOptions = { ...given, namedFiles: [...(given.namedFiles ?? []), ...files] };
+    const loadOptions = {
+      ...given,
+      namedFiles: [...(given.namedFiles ?? []), ...namedFiles(opts.profile, given)],
+    };
     const jobs = jobsOf(opts.jobs);
     const scenarios = loadScenarios(
       opts.scenarios.map((d) => path.resolve(ctx.cwd, d)),
