@@ -93,6 +93,16 @@ export const SET_FIELDS: SetField[] = [
     direction: 'restrictive',
     get: (p) => p.hookPolicy.protectedPaths,
   },
+  {
+    area: 'hooks',
+    field: 'events',
+    direction: 'restrictive',
+    // An event or tool matcher the policy hook no longer sees is a hole (a dropped PreToolUse, say).
+    get: (p) =>
+      Object.entries(p.managedSettings.hooks).flatMap(([event, ms]) =>
+        ms.map((m) => (m.matcher === undefined ? event : `${event}(${m.matcher})`)),
+      ),
+  },
   { area: 'hooks', field: 'secretPaths', direction: 'restrictive', get: (p) => p.hookPolicy.secretPaths },
   { area: 'egress', field: 'allowHosts', direction: 'permissive', get: (p) => p.egress.allowHosts },
   { area: 'egress', field: 'denyHosts', direction: 'restrictive', get: (p) => p.egress.denyHosts },

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../common/canonical.js';
 import type { SessionPlan } from './plan.js';
 import { render, SET_FIELDS, type Area, type SetField } from './diff-fields.js';
+import { hookFailureOf } from './compile/hooks.js';
 
 /** One difference between what two profiles compile to. */
 export interface PolicyChange {
@@ -165,6 +166,11 @@ export function diffPlans(a: SessionPlan, b: SessionPlan): PolicyDiff {
   for (const lock of LOCKS) scalar(out, 'settings', lock, sa[lock], sb[lock], sb[lock] === undefined);
   for (const f of SET_FIELDS) diffSets(f, a, b, out);
   diffFamilies(a, b, out);
+  // Why its own line: fail-open runs the tool call when the policy hook cannot answer, which is a
+  // weakening as real as a dropped deny rule, and a profile can switch it with one word.
+  const fa = hookFailureOf(sa.hooks);
+  const fb = hookFailureOf(sb.hooks);
+  scalar(out, 'hooks', 'failure', fa, fb, fa === 'fail-closed' && fb !== 'fail-closed');
   scalar(out, 'egress', 'mode', a.egress.mode, b.egress.mode, b.egress.mode === 'report');
   scalar(out, 'egress', 'maxTunnels', a.egress.maxTunnels, b.egress.maxTunnels, false);
   const ra = a.container.resources;

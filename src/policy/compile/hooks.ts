@@ -86,3 +86,13 @@ export function compileHooks(failure: Failure): ManagedHooks {
     ConfigChange: any,
   };
 }
+
+/**
+ * What a registration does when the adapter fails: `fail-closed` only if every handler denies on failure.
+ * Read back from the commands themselves, so `profiles diff` judges what a session would really run.
+ */
+export function hookFailureOf(hooks: ManagedHooks): Failure | 'none' {
+  const commands = Object.values(hooks).flatMap((ms) => ms.flatMap((m) => m.hooks.map((h) => h.command)));
+  if (commands.length === 0) return 'none';
+  return commands.every((c) => c.startsWith(`${HOOK_ADAPTER} fail-closed `)) ? 'fail-closed' : 'fail-open';
+}

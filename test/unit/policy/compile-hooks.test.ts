@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/policy/compile/compile.js';
-import { ALL_TOOLS_MATCHER, HOOK_ADAPTER, PINNED_TOOLS } from '../../../src/policy/compile/hooks.js';
+import { diffPlans } from '../../../src/policy/diff.js';
+import {
+  ALL_TOOLS_MATCHER,
+  HOOK_ADAPTER,
+  PINNED_TOOLS,
+  hookFailureOf,
+} from '../../../src/policy/compile/hooks.js';
 import { loadProfile } from '../../../src/profile/load.js';
 import { profileJsonSchema } from '../../../src/profile/json-schema.js';
 import { BUILTINS, loadOptions, writeProfiles } from '../profile/helpers.js';
@@ -60,6 +66,33 @@ describe('the compiled policy hook (managed settings)', () => {
     expect(commands.length).toBe(EVENTS.length);
     for (const c of commands) expect(c).toMatch(/ccbox-hook fail-open \d$/);
     expect(plan(path.join(dir, 'open.yaml'), dir).policyVersion).not.toBe(plan('ci-headless').policyVersion);
+  });
+
+  it('profiles diff marks fail-closed to fail-open, and a hook event dropped, as weakenings', () => {
+    const dir = writeProfiles({
+      'open.yaml': 'name: open\nextends: ci-headless\nhooks:\n  failure: fail-open\n',
+    });
+    const closed = plan('ci-headless');
+    const open = plan(path.join(dir, 'open.yaml'), dir);
+    expect(hookFailureOf(closed.managedSettings.hooks)).toBe('fail-closed');
+    expect(hookFailureOf(open.managedSettings.hooks)).toBe('fail-open');
+    const weaker = diffPlans(closed, open);
+    expect(weaker.weakens).toBe(true);
+    expect(weaker.changes).toContainEqual(
+      expect.objectContaining({ area: 'hooks', field: 'failure', before: 'fail-closed', weakens: true }),
+    );
+    // The other way round is a strengthening, and no hook event changed.
+    const stronger = diffPlans(open, closed);
+    expect(stronger.changes.filter((c) => c.area === 'hooks')).toEqual([
+      expect.objectContaining({ field: 'failure', after: 'fail-closed', weakens: false }),
+    ]);
+    // A registration without PreToolUse (a hand-edited plan) is a removed event, and a weakening.
+    const rest = { ...closed.managedSettings.hooks };
+    delete rest.PreToolUse;
+    const holed = { ...closed, managedSettings: { ...closed.managedSettings, hooks: rest } };
+    expect(diffPlans(closed, holed).changes).toContainEqual(
+      expect.objectContaining({ field: 'events', kind: 'removed', before: 'PreToolUse(*)', weakens: true }),
+    );
   });
 
   it('documents hooks.failure in the JSON Schema', () => {
