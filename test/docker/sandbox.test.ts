@@ -105,6 +105,32 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     for (const [t] of writable) expect(t === '/workspace' || t.startsWith('/workspace/'), t).toBe(true);
   });
 
+  it('keeps a command out of the Claude Code process: no ptrace, no /proc/PID/mem, no environ', async () => {
+    const repo = makeRepo(1000);
+    // The attack a Bash tool call could make: open the memory of a process of its own uid for writing.
+    // The control (`sleep`, same uid, readable binary) must be open to it, or the check proves nothing.
+    const probe = (pid: string, name: string) =>
+      `perl -e 'open(F, "+<", "/proc/$ARGV[0]/mem") ? print "$ARGV[1] mem: open\n" : print "$ARGV[1] mem: $!\n"' ${pid} ${name}; ` +
+      `(head -c1 /proc/${pid}/environ >/dev/null 2>&1 && echo "${name} environ: read") || echo "${name} environ: denied"`;
+    const r = await shell(
+      repo,
+      [
+        'sleep 60 & s=$!',
+        'sleep 60 | claude -p x >/dev/null 2>&1 & sleep 3',
+        'c=$(pgrep -x claude | head -1); [ -n "$c" ] || { echo "claude did not start"; exit 1; }',
+        probe('$s', 'sleep'),
+        probe('$c', 'claude'),
+        'stat -c "%a %U" /usr/local/bin/claude',
+      ].join('\n'),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('sleep mem: open');
+    expect(r.stdout).toContain('sleep environ: read');
+    expect(r.stdout).toMatch(/claude mem: Permission denied/);
+    expect(r.stdout).toContain('claude environ: denied');
+    expect(r.stdout).toContain('711 root');
+  });
+
   it('shows the agent nothing of the host user: no ~/.ssh, no ~/.aws, no secret environment variable', async () => {
     const repo = makeRepo(1000);
     const home = mkdtempSync(path.join(os.tmpdir(), 'ccbox-fakehome-'));
