@@ -111,7 +111,10 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     // The control (`sleep`, same uid, readable binary) must be open to it, or the check proves nothing.
     const probe = (pid: string, name: string) =>
       `perl -e 'open(F, "+<", "/proc/$ARGV[0]/mem") ? print "$ARGV[1] mem: open\n" : print "$ARGV[1] mem: $!\n"' ${pid} ${name}; ` +
-      `(head -c1 /proc/${pid}/environ >/dev/null 2>&1 && echo "${name} environ: read") || echo "${name} environ: denied"`;
+      `(head -c1 /proc/${pid}/environ >/dev/null 2>&1 && echo "${name} environ: read") || echo "${name} environ: denied"; ` +
+      `(ls /proc/${pid}/fd >/dev/null 2>&1 && echo "${name} fd: listed") || echo "${name} fd: denied"; ` +
+      // The neighbours of the /proc open: PTRACE_ATTACH itself (x86_64 syscall 101, request 16).
+      `perl -e 'syscall(101, 16, $ARGV[0] + 0, 0, 0) == 0 ? print "$ARGV[1] ptrace: attached\n" : print "$ARGV[1] ptrace: $!\n"' ${pid} ${name}`;
     const r = await shell(
       repo,
       [
@@ -128,6 +131,10 @@ describe.skipIf(!isRoot)('ccbox shell: the container boundary', () => {
     expect(r.stdout).toContain('sleep environ: read');
     expect(r.stdout).toMatch(/claude mem: Permission denied/);
     expect(r.stdout).toContain('claude environ: denied');
+    expect(r.stdout).toContain('sleep fd: listed');
+    expect(r.stdout).toContain('claude fd: denied');
+    expect(r.stdout).toContain('sleep ptrace: attached');
+    expect(r.stdout).toMatch(/claude ptrace: Operation not permitted/);
     expect(r.stdout).toContain('711 root');
   });
 
